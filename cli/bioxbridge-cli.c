@@ -1,0 +1,64 @@
+/* bioxbridge-cli — headless front end over libbiox-core.
+ *
+ * One recording per call where it matters (predict), so GNU parallel and
+ * Slurm job arrays can fan out a cohort. Each subcommand lives in
+ * cmd-<name>.c and is listed in `commands` below.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bx-cli-util.h"
+
+/* Subcommands, one per cmd-<name>.c. Keep one declaration and one table row
+ * per line. */
+/* BX-CLI-DECLARATIONS */
+
+static const BxCliCommand commands[] = {
+  /* BX-CLI-TABLE */
+  { NULL, NULL, NULL },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: bioxbridge-cli COMMAND [OPTIONS...]\n\n"
+                "BioX Bridge %s: biosignal recordings and cross-modal transfer, headless.\n\n"
+                "Commands:\n",
+           PACKAGE_VERSION);
+  for (const BxCliCommand *c = commands; c->name != NULL; c++)
+    fprintf (out, "  %-10s %s\n", c->name, c->summary);
+  fprintf (out, "  %-10s %s\n", "version", "Print the version");
+  fprintf (out, "\nRun 'bioxbridge-cli COMMAND --help' for a command's options.\n"
+                "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input file.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  /* Numbers in files and JSON are always C-locale. */
+  setlocale (LC_NUMERIC, "C");
+  g_set_prgname ("bioxbridge-cli");
+
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? BX_EXIT_USAGE : BX_EXIT_OK;
+    }
+  if (strcmp (argv[1], "version") == 0 || strcmp (argv[1], "--version") == 0)
+    {
+      printf ("bioxbridge-cli %s\n", PACKAGE_VERSION);
+      return BX_EXIT_OK;
+    }
+  for (const BxCliCommand *c = commands; c->name != NULL; c++)
+    if (strcmp (argv[1], c->name) == 0)
+      return c->run (argc - 1, argv + 1);
+
+  g_printerr ("bioxbridge-cli: unknown command '%s'\n", argv[1]);
+  print_usage (stderr);
+  return BX_EXIT_USAGE;
+}
