@@ -1,12 +1,14 @@
 /* bx-nn-threads.c — one thread count for OpenBLAS and the engine's loops. */
 #include "bx-nn.h"
+#include "bx-nn-private.h"
 
 #include <cblas.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-static int nn_threads = 1;
+/* 0 until set: then OpenBLAS's own default (OPENBLAS_NUM_THREADS or cores). */
+static int nn_threads = 0;
 
 void
 bx_nn_set_threads (int n_threads)
@@ -23,5 +25,13 @@ bx_nn_set_threads (int n_threads)
 int
 bx_nn_get_threads (void)
 {
+  if (nn_threads == 0)
+    return MAX (1, openblas_get_num_threads ());
   return nn_threads;
+}
+
+void
+bx_nn_blas_set_threads (int n_threads)
+{
+  openblas_set_num_threads (n_threads);
 }

@@ -127,7 +127,8 @@ int bx_conv1d_out_length (const BxConv1dShape *s);
  * left = p/2, right = p − left. */
 void bx_conv1d_same_padding (int in_length, int kernel, int stride, int *pad_left, int *pad_right);
 /* Floats of scratch that forward and backward need (the im2col buffer of one
- * batch item and group): (in_channels/groups · kernel) · (rows · out_length). */
+ * batch item and group and its gradient):
+ * 2 · (in_channels/groups · kernel) · (rows · out_length). */
 size_t bx_conv1d_workspace_floats (const BxConv1dShape *s);
 void bx_conv1d_forward (float *out, const float *in, const float *weight, const float *bias,
                         const BxConv1dShape *s, float *workspace);
@@ -154,7 +155,7 @@ void bx_weight_norm_forward (float *w, const float *g, const float *v, const int
  * out (batch, P, out_channels), token p = gh·grid_w + gw (= PyTorch's
  * proj(x).flatten(2).transpose(1, 2)).
  * weight (out_channels, in_channels, patch_h, patch_w), bias (out_channels) or NULL.
- * workspace: bx_patch_conv2d_workspace_floats() = P · in_channels·patch_h·patch_w. */
+ * workspace: bx_patch_conv2d_workspace_floats() = 2 · P · in_channels·patch_h·patch_w. */
 size_t bx_patch_conv2d_workspace_floats (int in_channels, int height, int width, int patch_h, int patch_w);
 void bx_patch_conv2d_forward (float *out, const float *in, const float *weight, const float *bias, int batch,
                               int in_channels, int height, int width, int patch_h, int patch_w,

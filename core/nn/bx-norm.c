@@ -1,0 +1,258 @@
+/* bx-norm.c — LayerNorm, GroupNorm, BatchNorm (eval).
+ *
+ * Statistics are accumulated in double: rows are short (20 … 768) but
+ * GroupNorm blocks reach 10⁵ elements (HuBERT conv0: 1498 samples per channel,
+ * LaBraM: 2·N·A·25), where a float sum drifts from PyTorch's. */
+#include "bx-nn.h"
+
+#include <math.h>
+
+/* Mean and 1/sqrt(biased variance + eps) of n contiguous values (two-pass). */
+static void
+block_stats (const float *x, size_t n, float eps, float *mean_out, float *rstd_out)
+{
+  double sum = 0.0;
+  for (size_t i = 0; i < n; i++)
+    sum += x[i];
+  double mean = sum / (double) n;
+  double var = 0.0;
+  for (size_t i = 0; i < n; i++)
+    {
+      double d = x[i] - mean;
+      var += d * d;
+    }
+  var /= (double) n;
+  *mean_out = (float) mean;
+  *rstd_out = (float) (1.0 / sqrt (var + eps));
+}
+
+void
+bx_layer_norm_forward (float *out, float *mean, float *rstd, const float *in, const float *gamma,
+                       const float *beta, int n_rows, int dim, float eps)
+{
+#pragma omp parallel for if (n_rows >= 64) schedule (static)
+  for (int r = 0; r < n_rows; r++)
+    {
+      const float *x = in + (size_t) r * dim;
+      float *y = out + (size_t) r * dim;
+      float mu, rs;
+      block_stats (x, dim, eps, &mu, &rs);
+      for (int d = 0; d < dim; d++)
+        {
+          float v = (x[d] - mu) * rs;
+          if (gamma != NULL)
+            v *= gamma[d];
+          if (beta != NULL)
+            v += beta[d];
+          y[d] = v;
+        }
+      if (mean != NULL)
+        mean[r] = mu;
+      if (rstd != NULL)
+        rstd[r] = rs;
+    }
+}
+
+void
+bx_layer_norm_backward (float *d_in, float *d_gamma, float *d_beta, const float *d_out, const float *in,
+                        const float *mean, const float *rstd, const float *gamma, int n_rows, int dim)
+{
+  if (d_in != NULL)
+    {
+#pragma omp parallel for if (n_rows >= 64) schedule (static)
+      for (int r = 0; r < n_rows; r++)
+        {
+          const float *x = in + (size_t) r * dim;
+          const float *g = d_out + (size_t) r * dim;
+          float *dx = d_in + (size_t) r * dim;
+          float mu = mean[r], rs = rstd[r];
+          /* d_in = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)), dx̂ = d_out ⊙ γ */
+          double s1 = 0.0, s2 = 0.0;
+          for (int d = 0; d < dim; d++)
+            {
+              float dxh = gamma != NULL ? g[d] * gamma[d] : g[d];
+              float xh = (x[d] - mu) * rs;
+              s1 += dxh;
+              s2 += dxh * xh;
+            }
+          float m1 = (float) (s1 / dim), m2 = (float) (s2 / dim);
+          for (int d = 0; d < dim; d++)
+            {
+              float dxh = gamma != NULL ? g[d] * gamma[d] : g[d];
+              float xh = (x[d] - mu) * rs;
+              dx[d] += rs * (dxh - m1 - xh * m2);
+            }
+        }
+    }
+  if (d_gamma != NULL || d_beta != NULL)
+    for (int r = 0; r < n_rows; r++)
+      {
+        const float *x = in + (size_t) r * dim;
+        const float *g = d_out + (size_t) r * dim;
+        float mu = mean[r], rs = rstd[r];
+        for (int d = 0; d < dim; d++)
+          {
+            if (d_gamma != NULL)
+              d_gamma[d] += g[d] * (x[d] - mu) * rs;
+            if (d_beta != NULL)
+              d_beta[d] += g[d];
+          }
+      }
+}
+
+void
+bx_group_norm_forward (float *out, float *mean, float *rstd, const float *in, const float *gamma,
+                       const float *beta, int batch, int channels, int spatial, int groups, float eps)
+{
+  g_return_if_fail (groups > 0 && channels % groups == 0);
+  int cpg = channels / groups;
+  size_t block = (size_t) cpg * spatial;
+#pragma omp parallel for if ((size_t) batch * groups * block >= 65536) schedule (static)
+  for (int bg = 0; bg < batch * groups; bg++)
+    {
+      int gi = bg % groups;
+      const float *x = in + (size_t) bg * block;
+      float *y = out + (size_t) bg * block;
+      float mu, rs;
+      block_stats (x, block, eps, &mu, &rs);
+      for (int c = 0; c < cpg; c++)
+        {
+          int ch = gi * cpg + c;
+          float scale = gamma != NULL ? gamma[ch] * rs : rs;
+          float shift = (beta != NULL ? beta[ch] : 0.0f) - mu * scale;
+          const float *xc = x + (size_t) c * spatial;
+          float *yc = y + (size_t) c * spatial;
+          for (int s = 0; s < spatial; s++)
+            yc[s] = xc[s] * scale + shift;
+        }
+      if (mean != NULL)
+        mean[bg] = mu;
+      if (rstd != NULL)
+        rstd[bg] = rs;
+    }
+}
+
+void
+bx_group_norm_backward (float *d_in, float *d_gamma, float *d_beta, const float *d_out, const float *in,
+                        const float *mean, const float *rstd, const float *gamma, int batch, int channels,
+                        int spatial, int groups)
+{
+  g_return_if_fail (groups > 0 && channels % groups == 0);
+  int cpg = channels / groups;
+  size_t block = (size_t) cpg * spatial;
+  if (d_in != NULL)
+    {
+#pragma omp parallel for if ((size_t) batch * groups * block >= 65536) schedule (static)
+      for (int bg = 0; bg < batch * groups; bg++)
+        {
+          int gi = bg % groups;
+          const float *x = in + (size_t) bg * block;
+          const float *g = d_out + (size_t) bg * block;
+          float *dx = d_in + (size_t) bg * block;
+          float mu = mean[bg], rs = rstd[bg];
+          double s1 = 0.0, s2 = 0.0;
+          for (int c = 0; c < cpg; c++)
+            {
+              float gm = gamma != NULL ? gamma[gi * cpg + c] : 1.0f;
+              for (int s = 0; s < spatial; s++)
+                {
+                  size_t i = (size_t) c * spatial + s;
+                  float dxh = g[i] * gm;
+                  s1 += dxh;
+                  s2 += dxh * (x[i] - mu) * rs;
+                }
+            }
+          float m1 = (float) (s1 / (double) block), m2 = (float) (s2 / (double) block);
+          for (int c = 0; c < cpg; c++)
+            {
+              float gm = gamma != NULL ? gamma[gi * cpg + c] : 1.0f;
+              for (int s = 0; s < spatial; s++)
+                {
+                  size_t i = (size_t) c * spatial + s;
+                  float xh = (x[i] - mu) * rs;
+                  dx[i] += rs * (g[i] * gm - m1 - xh * m2);
+                }
+            }
+        }
+    }
+  if (d_gamma != NULL || d_beta != NULL)
+    for (int c = 0; c < channels; c++)
+      {
+        double sg = 0.0, sb = 0.0;
+        for (int b = 0; b < batch; b++)
+          {
+            size_t bg = (size_t) b * groups + c / cpg;
+            const float *x = in + ((size_t) b * channels + c) * spatial;
+            const float *g = d_out + ((size_t) b * channels + c) * spatial;
+            float mu = mean[bg], rs = rstd[bg];
+            for (int s = 0; s < spatial; s++)
+              {
+                sg += g[s] * (x[s] - mu) * rs;
+                sb += g[s];
+              }
+          }
+        if (d_gamma != NULL)
+          d_gamma[c] += (float) sg;
+        if (d_beta != NULL)
+          d_beta[c] += (float) sb;
+      }
+}
+
+void
+bx_batch_norm_eval_forward (float *out, const float *in, const float *running_mean, const float *running_var,
+                            const float *gamma, const float *beta, int batch, int channels, int length,
+                            float eps)
+{
+#pragma omp parallel for if ((size_t) batch * channels * length >= 65536) schedule (static)
+  for (int bc = 0; bc < batch * channels; bc++)
+    {
+      int c = bc % channels;
+      float rs = 1.0f / sqrtf (running_var[c] + eps);
+      float scale = gamma != NULL ? gamma[c] * rs : rs;
+      float shift = (beta != NULL ? beta[c] : 0.0f) - running_mean[c] * scale;
+      const float *x = in + (size_t) bc * length;
+      float *y = out + (size_t) bc * length;
+      for (int t = 0; t < length; t++)
+        y[t] = x[t] * scale + shift;
+    }
+}
+
+void
+bx_batch_norm_eval_backward (float *d_in, float *d_gamma, float *d_beta, const float *d_out, const float *in,
+                             const float *running_mean, const float *running_var, const float *gamma, int batch,
+                             int channels, int length, float eps)
+{
+  if (d_in != NULL)
+    {
+#pragma omp parallel for if ((size_t) batch * channels * length >= 65536) schedule (static)
+      for (int bc = 0; bc < batch * channels; bc++)
+        {
+          int c = bc % channels;
+          float scale = (gamma != NULL ? gamma[c] : 1.0f) / sqrtf (running_var[c] + eps);
+          const float *g = d_out + (size_t) bc * length;
+          float *dx = d_in + (size_t) bc * length;
+          for (int t = 0; t < length; t++)
+            dx[t] += g[t] * scale;
+        }
+    }
+  if (d_gamma != NULL || d_beta != NULL)
+    for (int c = 0; c < channels; c++)
+      {
+        float rs = 1.0f / sqrtf (running_var[c] + eps);
+        double sg = 0.0, sb = 0.0;
+        for (int b = 0; b < batch; b++)
+          {
+            const float *x = in + ((size_t) b * channels + c) * length;
+            const float *g = d_out + ((size_t) b * channels + c) * length;
+            for (int t = 0; t < length; t++)
+              {
+                sg += g[t] * (x[t] - running_mean[c]) * rs;
+                sb += g[t];
+              }
+          }
+        if (d_gamma != NULL)
+          d_gamma[c] += (float) sg;
+        if (d_beta != NULL)
+          d_beta[c] += (float) sb;
+      }
+}
