@@ -1,0 +1,315 @@
+/* bx-fft.c — mixed-radix Cooley-Tukey FFT with a Bluestein fallback. */
+#include "bx-fft.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "bx-dsp-private.h"
+
+/* Largest prime handled by the generic O(p^2) butterfly; lengths with a larger
+ * prime factor use Bluestein. */
+#define MAX_DIRECT_PRIME 31
+#define MAX_FACTORS 64
+
+typedef struct {
+  double re, im;
+} Cplx;
+
+struct _BxFft {
+  gsize n;
+  /* Cooley-Tukey plan (when bluestein == NULL). */
+  guint n_factors;
+  gsize factors[MAX_FACTORS];
+  Cplx *twiddles; /* exp(-2 pi i k / n), k < n */
+  Cplx *scratch;  /* n */
+  Cplx *bfly;     /* MAX_DIRECT_PRIME, generic butterfly temporaries */
+  /* Bluestein plan. */
+  BxFft *bluestein; /* power-of-two plan of length m >= 2n - 1 */
+  Cplx *chirp;      /* exp(-i pi k^2 / n), k < n */
+  Cplx *chirp_fft;  /* FFT of the conjugate chirp, length m */
+  Cplx *work;       /* length m */
+};
+
+static inline Cplx
+cmul (Cplx a, Cplx b)
+{
+  return (Cplx){ a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re };
+}
+
+static gboolean
+factorize (gsize n, gsize *factors, guint *n_factors)
+{
+  guint k = 0;
+
+  /* Radix 4 first, then 2, then odd primes: keeps the generic butterfly for
+   * the few odd factors. */
+  while (n % 4 == 0)
+    {
+      factors[k++] = 4;
+      n /= 4;
+    }
+  while (n % 2 == 0)
+    {
+      factors[k++] = 2;
+      n /= 2;
+    }
+  for (gsize p = 3; n > 1 && p <= MAX_DIRECT_PRIME; p += 2)
+    while (n % p == 0)
+      {
+        factors[k++] = p;
+        n /= p;
+      }
+  *n_factors = k;
+  return n == 1;
+}
+
+/* Decimation in time, out of place: transforms in[0], in[stride], ... (n
+ * values) into out[0..n). `tw_step` = N / n indexes the length-N twiddle table. */
+static void
+fft_recursive (const BxFft *fft, const Cplx *in, Cplx *out, gsize n, gsize stride, const gsize *factors)
+{
+  const gsize p = factors[0];
+  const gsize m = n / p;
+  const gsize tw_step = fft->n / n;
+  const Cplx *tw = fft->twiddles;
+
+  if (m == 1)
+    for (gsize j = 0; j < p; j++)
+      out[j] = in[j * stride];
+  else
+    for (gsize j = 0; j < p; j++)
+      fft_recursive (fft, in + j * stride, out + j * m, m, stride * p, factors + 1);
+
+  /* Combine p sub-transforms of length m: out[q*m + k] = sum_j W_n^{jk} W_p^{jq} sub_j[k]. */
+  if (p == 2)
+    {
+      for (gsize k = 0; k < m; k++)
+        {
+          Cplx a = out[k];
+          Cplx b = cmul (out[k + m], tw[k * tw_step]);
+          out[k] = (Cplx){ a.re + b.re, a.im + b.im };
+          out[k + m] = (Cplx){ a.re - b.re, a.im - b.im };
+        }
+    }
+  else if (p == 4)
+    {
+      for (gsize k = 0; k < m; k++)
+        {
+          Cplx a0 = out[k];
+          Cplx a1 = cmul (out[k + m], tw[k * tw_step]);
+          Cplx a2 = cmul (out[k + 2 * m], tw[2 * k * tw_step]);
+          Cplx a3 = cmul (out[k + 3 * m], tw[3 * k * tw_step]);
+          Cplx s02 = { a0.re + a2.re, a0.im + a2.im };
+          Cplx d02 = { a0.re - a2.re, a0.im - a2.im };
+          Cplx s13 = { a1.re + a3.re, a1.im + a3.im };
+          Cplx d13 = { a1.re - a3.re, a1.im - a3.im };
+          /* W_4 = -i for the forward transform. */
+          out[k] = (Cplx){ s02.re + s13.re, s02.im + s13.im };
+          out[k + m] = (Cplx){ d02.re + d13.im, d02.im - d13.re };
+          out[k + 2 * m] = (Cplx){ s02.re - s13.re, s02.im - s13.im };
+          out[k + 3 * m] = (Cplx){ d02.re - d13.im, d02.im + d13.re };
+        }
+    }
+  else
+    {
+      Cplx *t = fft->bfly;
+      const gsize wp = fft->n / p; /* W_p^r = tw[r * wp] */
+
+      for (gsize k = 0; k < m; k++)
+        {
+          for (gsize j = 0; j < p; j++)
+            t[j] = j == 0 ? out[k] : cmul (out[k + j * m], tw[((j * k) % n) * tw_step]);
+          for (gsize q = 0; q < p; q++)
+            {
+              Cplx acc = t[0];
+              gsize r = 0;
+              for (gsize j = 1; j < p; j++)
+                {
+                  r += q;
+                  if (r >= p)
+                    r -= p;
+                  Cplx v = cmul (t[j], tw[r * wp]);
+                  acc.re += v.re;
+                  acc.im += v.im;
+                }
+              out[k + q * m] = acc;
+            }
+        }
+    }
+}
+
+static void
+fill_twiddles (Cplx *tw, gsize n)
+{
+  /* Exact symmetry for accuracy: angles reduced to [0, pi/4] are not needed for
+   * 1e-15 accuracy, but computing from k/n directly (not by recurrence) is. */
+  for (gsize k = 0; k < n; k++)
+    {
+      double angle = -2.0 * G_PI * (double) k / (double) n;
+      tw[k] = (Cplx){ cos (angle), sin (angle) };
+    }
+}
+
+BxFft *
+bx_fft_new (gsize n, GError **error)
+{
+  BxFft *fft;
+
+  if (n == 0)
+    {
+      g_set_error (error, BX_DSP_ERROR, BX_DSP_ERROR_INVALID_ARGUMENT, "bx_fft_new: the FFT length must be >= 1");
+      return NULL;
+    }
+  if (n > G_MAXSIZE / 64)
+    {
+      g_set_error (error, BX_DSP_ERROR, BX_DSP_ERROR_INVALID_ARGUMENT,
+                   "bx_fft_new: FFT length %" G_GSIZE_FORMAT " is too large", n);
+      return NULL;
+    }
+  fft = g_new0 (BxFft, 1);
+  fft->n = n;
+  if (factorize (n, fft->factors, &fft->n_factors))
+    {
+      fft->twiddles = g_new (Cplx, n);
+      fft->scratch = g_new (Cplx, n);
+      fft->bfly = g_new (Cplx, MAX_DIRECT_PRIME);
+      fill_twiddles (fft->twiddles, n);
+      return fft;
+    }
+
+  /* Bluestein: X[k] = conj(w[k]) ... with w[k] = exp(-i pi k^2 / n), as a
+   * circular convolution of length m (power of two, m >= 2n - 1). */
+  gsize m = 1;
+  while (m < 2 * n - 1)
+    m *= 2;
+  fft->bluestein = bx_fft_new (m, error);
+  if (fft->bluestein == NULL)
+    {
+      bx_fft_free (fft);
+      return NULL;
+    }
+  fft->chirp = g_new (Cplx, n);
+  fft->chirp_fft = g_new0 (Cplx, m);
+  fft->work = g_new (Cplx, m);
+  for (gsize k = 0; k < n; k++)
+    {
+      /* k^2 mod 2n keeps the angle small and exact for large k. */
+      guint64 k2 = ((guint64) k * (guint64) k) % (2 * (guint64) n);
+      double angle = -G_PI * (double) k2 / (double) n;
+      fft->chirp[k] = (Cplx){ cos (angle), sin (angle) };
+    }
+  fft->chirp_fft[0] = (Cplx){ fft->chirp[0].re, -fft->chirp[0].im };
+  for (gsize k = 1; k < n; k++)
+    {
+      Cplx c = { fft->chirp[k].re, -fft->chirp[k].im };
+      fft->chirp_fft[k] = c;
+      fft->chirp_fft[m - k] = c;
+    }
+  bx_fft_forward (fft->bluestein, (double *) fft->chirp_fft);
+  return fft;
+}
+
+void
+bx_fft_free (BxFft *fft)
+{
+  if (fft == NULL)
+    return;
+  g_free (fft->twiddles);
+  g_free (fft->scratch);
+  g_free (fft->bfly);
+  bx_fft_free (fft->bluestein);
+  g_free (fft->chirp);
+  g_free (fft->chirp_fft);
+  g_free (fft->work);
+  g_free (fft);
+}
+
+gsize
+bx_fft_get_length (const BxFft *fft)
+{
+  return fft->n;
+}
+
+void
+bx_fft_forward (BxFft *fft, double *data)
+{
+  Cplx *x = (Cplx *) data;
+  const gsize n = fft->n;
+
+  if (n == 1)
+    return;
+  if (fft->bluestein == NULL)
+    {
+      memcpy (fft->scratch, x, n * sizeof (Cplx));
+      fft_recursive (fft, fft->scratch, x, n, 1, fft->factors);
+      return;
+    }
+
+  const gsize m = bx_fft_get_length (fft->bluestein);
+  Cplx *w = fft->work;
+  for (gsize k = 0; k < n; k++)
+    w[k] = cmul (x[k], fft->chirp[k]);
+  memset (w + n, 0, (m - n) * sizeof (Cplx));
+  bx_fft_forward (fft->bluestein, (double *) w);
+  for (gsize k = 0; k < m; k++)
+    w[k] = cmul (w[k], fft->chirp_fft[k]);
+  bx_fft_inverse (fft->bluestein, (double *) w);
+  for (gsize k = 0; k < n; k++)
+    x[k] = cmul (w[k], fft->chirp[k]);
+}
+
+void
+bx_fft_inverse (BxFft *fft, double *data)
+{
+  const gsize n = fft->n;
+  const double scale = 1.0 / (double) n;
+
+  /* ifft(x) = conj(fft(conj(x))) / n */
+  for (gsize k = 0; k < n; k++)
+    data[2 * k + 1] = -data[2 * k + 1];
+  bx_fft_forward (fft, data);
+  for (gsize k = 0; k < n; k++)
+    {
+      data[2 * k] *= scale;
+      data[2 * k + 1] *= -scale;
+    }
+}
+
+void
+bx_fft_rfft (BxFft *fft, const double *x, double *spectrum)
+{
+  const gsize n = fft->n;
+  g_autofree double *buf = g_new (double, 2 * n);
+
+  for (gsize k = 0; k < n; k++)
+    {
+      buf[2 * k] = x[k];
+      buf[2 * k + 1] = 0.0;
+    }
+  bx_fft_forward (fft, buf);
+  memcpy (spectrum, buf, 2 * (n / 2 + 1) * sizeof (double));
+}
+
+void
+bx_fft_irfft (BxFft *fft, const double *spectrum, double *x)
+{
+  const gsize n = fft->n;
+  const gsize n_bins = n / 2 + 1;
+  g_autofree double *buf = g_new (double, 2 * n);
+
+  /* Hermitian extension; the real part of the inverse then equals irfft, and
+   * the imaginary parts of the DC and Nyquist bins drop out of it. */
+  for (gsize k = 0; k < n_bins; k++)
+    {
+      buf[2 * k] = spectrum[2 * k];
+      buf[2 * k + 1] = spectrum[2 * k + 1];
+    }
+  for (gsize k = n_bins; k < n; k++)
+    {
+      buf[2 * k] = spectrum[2 * (n - k)];
+      buf[2 * k + 1] = -spectrum[2 * (n - k) + 1];
+    }
+  bx_fft_inverse (fft, buf);
+  for (gsize k = 0; k < n; k++)
+    x[k] = buf[2 * k];
+}
