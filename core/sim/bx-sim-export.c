@@ -74,7 +74,8 @@ bx_sim_night_save_edf (const BxSimNight *night, const char *path, GError **error
   /* Lights off on 2024-01-01 at start_hour (microseconds kept: EDF+ stores
    * the sub-second part of the start in an annotation). */
   midnight = g_date_time_new_utc (2024, 1, 1, 0, 0, 0.0);
-  start = g_date_time_add (midnight, (GTimeSpan) floor (night->params.start_hour * 3600.0 * G_TIME_SPAN_SECOND + 0.5));
+  start = g_date_time_add (midnight,
+                           (GTimeSpan)floor (night->params.start_hour * 3600.0 * G_TIME_SPAN_SECOND + 0.5));
   patient_code = g_strdup_printf ("SIM-%" G_GUINT64_FORMAT, night->params.seed);
   recording = g_strdup_printf ("synthetic PSG night, seed %" G_GUINT64_FORMAT, night->params.seed);
   header.file_type = BX_FILE_EDFPLUS_C;
@@ -96,7 +97,8 @@ bx_sim_night_save_edf (const BxSimNight *night, const char *path, GError **error
 }
 
 gboolean
-bx_sim_night_write_edf (const BxSimParams *params, const char *path, GCancellable *cancellable, GError **error)
+bx_sim_night_write_edf (const BxSimParams *params, const char *path, GCancellable *cancellable,
+                        GError **error)
 {
   g_autoptr (BxSimNight) night = NULL;
 

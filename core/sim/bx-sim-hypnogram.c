@@ -64,10 +64,11 @@ bx_sim_n_epochs_for_hours (double hours)
 {
   double n = floor (hours * 3600.0 / BX_SIM_EPOCH_LENGTH + 0.5);
 
-  return n < 1.0 ? 1 : (guint) n;
+  return n < 1.0 ? 1 : (guint)n;
 }
 
-typedef struct {
+typedef struct
+{
   gint8 *stages;
   guint n, pos;
 } StageWriter;
@@ -75,10 +76,10 @@ typedef struct {
 static void
 emit (StageWriter *w, BxStage stage, double minutes)
 {
-  int epochs = (int) floor (minutes * 60.0 / BX_SIM_EPOCH_LENGTH + 0.5);
+  int epochs = (int)floor (minutes * 60.0 / BX_SIM_EPOCH_LENGTH + 0.5);
 
   for (int i = 0; i < epochs && w->pos < w->n; i++)
-    w->stages[w->pos++] = (gint8) stage;
+    w->stages[w->pos++] = (gint8)stage;
 }
 
 /* Overwrites `count` epochs from `at` with `stage`, staying inside the night. */
@@ -86,7 +87,7 @@ static guint
 overwrite (gint8 *stages, guint n, guint at, BxStage stage, int count)
 {
   for (int i = 0; i < count && at < n; i++, at++)
-    stages[at] = (gint8) stage;
+    stages[at] = (gint8)stage;
   return at;
 }
 
@@ -164,7 +165,7 @@ bx_sim_stages_draw (guint64 seed, const BxSimSubject *subject, guint n_epochs)
   base = g_memdup2 (w.stages, n_epochs);
   for (guint i = 0; i < n_epochs; i++)
     {
-      double late = 1.0 + 1.5 * (double) i / (double) n_epochs;
+      double late = 1.0 + 1.5 * (double)i / (double)n_epochs;
       double u = bx_sim_rng_uniform (&rng);
 
       switch (base[i])
@@ -201,8 +202,8 @@ bx_sim_stages_draw (guint64 seed, const BxSimSubject *subject, guint n_epochs)
   /* Final awakening before lights on, in nights long enough to have one. */
   if (n_epochs * BX_SIM_EPOCH_LENGTH >= 4.0 * 3600.0)
     {
-      int final_epochs = (int) floor (bx_sim_rng_range (&rng, 1.0, 10.0) * 2.0) + 1;
-      overwrite (w.stages, n_epochs, n_epochs - (guint) final_epochs, BX_STAGE_WAKE, final_epochs);
+      int final_epochs = (int)floor (bx_sim_rng_range (&rng, 1.0, 10.0) * 2.0) + 1;
+      overwrite (w.stages, n_epochs, n_epochs - (guint)final_epochs, BX_STAGE_WAKE, final_epochs);
     }
   return w.stages;
 }

@@ -26,32 +26,41 @@
 
 #include "bx-sim-private.h"
 
-G_DEFINE_QUARK (bx-sim-error-quark, bx_sim_error)
+G_DEFINE_QUARK (bx - sim - error - quark, bx_sim_error)
 
 /* Model stages, in table order. */
-enum { S_W, S_N1, S_N2, S_N3, S_R, N_S };
+enum
+{
+  S_W,
+  S_N1,
+  S_N2,
+  S_N3,
+  S_R,
+  N_S
+};
 
 /* Per-second control curves. */
-enum {
-  C_BG,            /* EEG 1/f background, µV std */
-  C_DELTA,         /* slow waves, µV std at the frontal maximum */
+enum
+{
+  C_BG,    /* EEG 1/f background, µV std */
+  C_DELTA, /* slow waves, µV std at the frontal maximum */
   C_THETA,
   C_ALPHA,
   C_BETA,
-  C_SPINDLE,       /* events per minute */
+  C_SPINDLE, /* events per minute */
   C_KCOMPLEX,
   C_VERTEX,
-  C_SAWTOOTH,      /* trains per minute */
-  C_SEM,           /* slow eye movement amplitude, µV */
-  C_SACCADE,       /* saccades per second */
-  C_BLINK,         /* blinks per minute */
-  C_EMG,           /* chin EMG RMS, µV */
-  C_TWITCH,        /* EMG twitches per second */
-  C_MOVEMENT,      /* body movements per minute */
-  C_PTT,           /* R peak to pulse foot, s */
-  C_PPG_AMP,       /* pulse amplitude factor (vasoconstriction lowers it) */
-  C_SPO2,          /* % */
-  C_NOISE,         /* muscle noise on ECG/PPG, 0..1 */
+  C_SAWTOOTH, /* trains per minute */
+  C_SEM,      /* slow eye movement amplitude, µV */
+  C_SACCADE,  /* saccades per second */
+  C_BLINK,    /* blinks per minute */
+  C_EMG,      /* chin EMG RMS, µV */
+  C_TWITCH,   /* EMG twitches per second */
+  C_MOVEMENT, /* body movements per minute */
+  C_PTT,      /* R peak to pulse foot, s */
+  C_PPG_AMP,  /* pulse amplitude factor (vasoconstriction lowers it) */
+  C_SPO2,     /* % */
+  C_NOISE,    /* muscle noise on ECG/PPG, 0..1 */
   N_C
 };
 
@@ -68,12 +77,12 @@ static const double tab_kcomplex[N_S] = { 0.0, 0.1, 1.6, 0.6, 0.0 };
 static const double tab_vertex[N_S] = { 0.0, 3.0, 0.6, 0.0, 0.0 };
 static const double tab_sawtooth[N_S] = { 0.0, 0.0, 0.0, 0.0, 1.2 };
 static const double tab_sem[N_S] = { 8.0, 70.0, 8.0, 0.0, 0.0 };
-static const double tab_emg[N_S] = { 1.0, 0.62, 0.45, 0.36, 0.1 };      /* × subject tone */
-static const double tab_hr[N_S] = { 9.0, 4.0, 0.0, -4.0, 4.5 };         /* bpm from N2 */
-static const double tab_vlf[N_S] = { 4.0, 2.5, 1.6, 0.7, 4.0 };         /* bpm std */
-static const double tab_lf[N_S] = { 3.5, 2.4, 1.6, 0.6, 4.0 };          /* bpm std, 0.1 Hz */
-static const double tab_rsa[N_S] = { 2.0, 2.3, 2.6, 2.6, 1.8 };         /* bpm half amplitude */
-static const double tab_resp_rate[N_S] = { 1.5, 0.5, 0.0, -0.8, 1.5 };  /* breaths/min from N2 */
+static const double tab_emg[N_S] = { 1.0, 0.62, 0.45, 0.36, 0.1 };     /* × subject tone */
+static const double tab_hr[N_S] = { 9.0, 4.0, 0.0, -4.0, 4.5 };        /* bpm from N2 */
+static const double tab_vlf[N_S] = { 4.0, 2.5, 1.6, 0.7, 4.0 };        /* bpm std */
+static const double tab_lf[N_S] = { 3.5, 2.4, 1.6, 0.6, 4.0 };         /* bpm std, 0.1 Hz */
+static const double tab_rsa[N_S] = { 2.0, 2.3, 2.6, 2.6, 1.8 };        /* bpm half amplitude */
+static const double tab_resp_rate[N_S] = { 1.5, 0.5, 0.0, -0.8, 1.5 }; /* breaths/min from N2 */
 static const double tab_resp_cv[N_S] = { 0.16, 0.13, 0.07, 0.035, 0.2 };
 static const double tab_resp_amp[N_S] = { 1.1, 0.9, 0.95, 1.05, 0.8 };
 static const double tab_resp_amp_cv[N_S] = { 0.2, 0.18, 0.08, 0.04, 0.25 };
@@ -83,7 +92,8 @@ static const double tab_spo2[N_S] = { 0.3, 0.0, -0.2, 0.0, -0.6 };
 
 /* EEG derivations, their region (0 frontal, 1 central, 2 occipital) and
  * hemisphere (0 left, 1 right). */
-static const struct {
+static const struct
+{
   const char *label;
   int region;
 } eeg_derivations[] = {
@@ -102,12 +112,14 @@ static const double topo_kcomplex[3] = { 1.0, 0.85, 0.35 };
 static const double topo_vertex[3] = { 0.6, 1.0, 0.35 };
 static const double topo_sawtooth[3] = { 0.7, 1.0, 0.5 };
 
-typedef struct {
-  double onset, duration, ti;  /* s; ti = inspiratory time */
-  double volume;               /* litres */
+typedef struct
+{
+  double onset, duration, ti; /* s; ti = inspiratory time */
+  double volume;              /* litres */
 } Breath;
 
-typedef struct {
+typedef struct
+{
   const BxSimParams *params;
   BxSimSubject subject;
   BxSimNight *night;
@@ -115,8 +127,8 @@ typedef struct {
   /* Stage weights per second, n_sec + 1 values each. */
   float *weight[N_S];
   float *arousal;
-  float *phasic;     /* phasic REM 0..1 */
-  float *eyes_open;  /* in W */
+  float *phasic;    /* phasic REM 0..1 */
+  float *eyes_open; /* in W */
   float *ctl[N_C];
   Breath *breaths;
   guint n_breaths;
@@ -139,12 +151,17 @@ stage_index (gint8 stage)
 {
   switch (stage)
     {
-    case BX_STAGE_N1: return S_N1;
-    case BX_STAGE_N2: return S_N2;
+    case BX_STAGE_N1:
+      return S_N1;
+    case BX_STAGE_N2:
+      return S_N2;
     case BX_STAGE_N3:
-    case BX_STAGE_N4: return S_N3;
-    case BX_STAGE_REM: return S_R;
-    default: return S_W;
+    case BX_STAGE_N4:
+      return S_N3;
+    case BX_STAGE_REM:
+      return S_R;
+    default:
+      return S_W;
     }
 }
 
@@ -164,7 +181,7 @@ static inline double
 curve_at (const float *curve, guint n_sec, double t)
 {
   double x = t < 0.0 ? 0.0 : t;
-  guint i = (guint) x;
+  guint i = (guint)x;
 
   if (i >= n_sec)
     return curve[n_sec];
@@ -190,7 +207,8 @@ check_cancel (Sim *sim)
  */
 
 /* Second-order resonator y = a1 y1 + a2 y2 + g e, centre f, bandwidth bw (Hz). */
-typedef struct {
+typedef struct
+{
   double a1, a2, g, y1, y2;
 } Resonator;
 
@@ -223,7 +241,8 @@ resonator_step (Resonator *r, double e)
  * signed weights: y = Σ c_k b_k / (1 - a_k z⁻¹) e. With equal weights at
  * log-spaced corners it is a 1/f spectrum; with (+1, -1) a band-pass. */
 #define BANK_MAX 4
-typedef struct {
+typedef struct
+{
   int n;
   double a[BANK_MAX], b[BANK_MAX], c[BANK_MAX], y[BANK_MAX];
 } Bank;
@@ -308,7 +327,7 @@ draw_events (Sim *sim, BxSimRng *rng, const float *curve, double scale)
       /* Keep the order within the second. */
       if (k > 1)
         {
-          double *d = &g_array_index (times, double, (guint) first);
+          double *d = &g_array_index (times, double, (guint)first);
           for (int i = 1; i < k; i++)
             for (int j = i; j > 0 && d[j] < d[j - 1]; j--)
               {
@@ -332,10 +351,10 @@ smooth_forward_backward (float *x, guint n, double tau)
   double a = exp (-1.0 / tau), y = x[0];
 
   for (guint i = 0; i < n; i++)
-    x[i] = (float) (y = a * y + (1.0 - a) * x[i]);
+    x[i] = (float)(y = a * y + (1.0 - a) * x[i]);
   y = x[n - 1];
   for (guint i = n; i-- > 0;)
-    x[i] = (float) (y = a * y + (1.0 - a) * x[i]);
+    x[i] = (float)(y = a * y + (1.0 - a) * x[i]);
 }
 
 static void
@@ -363,7 +382,7 @@ build_state (Sim *sim)
 
   for (guint sec = 0; sec < n; sec++)
     {
-      guint epoch = MIN ((guint) (sec / BX_SIM_EPOCH_LENGTH), night->n_epochs - 1);
+      guint epoch = MIN ((guint)(sec / BX_SIM_EPOCH_LENGTH), night->n_epochs - 1);
       sim->weight[stage_index (night->stages[epoch])][sec] = 1.0f;
     }
   for (int s = 0; s < N_S; s++)
@@ -384,18 +403,18 @@ build_state (Sim *sim)
           dur = MIN (dur, night->duration - onset);
           g_array_append_val (ar_onset, onset);
           g_array_append_val (ar_dur, dur);
-          for (guint sec = (guint) onset; sec <= (guint) ceil (onset + dur) && sec < n; sec++)
+          for (guint sec = (guint)onset; sec <= (guint)ceil (onset + dur) && sec < n; sec++)
             {
               /* 1-s ramps at both ends. */
               double in = clampd (sec - onset + 1.0, 0.0, 1.0);
               double out = clampd (onset + dur - sec + 1.0, 0.0, 1.0);
-              sim->arousal[sec] = (float) MAX (sim->arousal[sec], MIN (in, out));
+              sim->arousal[sec] = (float)MAX (sim->arousal[sec], MIN (in, out));
             }
         }
     }
   night->n_arousals = ar_onset->len;
-  night->arousal_onsets = (double *) g_array_free (ar_onset, FALSE);
-  night->arousal_durations = (double *) g_array_free (ar_dur, FALSE);
+  night->arousal_onsets = (double *)g_array_free (ar_onset, FALSE);
+  night->arousal_durations = (double *)g_array_free (ar_dur, FALSE);
 
   /* Phasic REM (bursts of eye movements, twitches, sawtooth waves, heart-rate
    * surges) and eyes open/closed in W: two-state Markov chains per second. */
@@ -423,32 +442,33 @@ build_state (Sim *sim)
       mod_bg = ar1_step (mod_bg, 300.0, 1.0, &rng);
       spo2_noise = ar1_step (spo2_noise, 30.0, 1.0, &rng);
 
-      sim->ctl[C_BG][sec] = (float) (es * mix (sim, sec, tab_bg) * exp (0.1 * mod_bg));
-      sim->ctl[C_DELTA][sec]
-          = (float) (es * subj->delta_scale * mix (sim, sec, tab_delta) * exp (0.18 * mod_delta) * (1.0 - 0.6 * a));
-      sim->ctl[C_THETA][sec] = (float) (es * (mix (sim, sec, tab_theta) + 6.0 * a) * exp (0.15 * mod_theta));
+      sim->ctl[C_BG][sec] = (float)(es * mix (sim, sec, tab_bg) * exp (0.1 * mod_bg));
+      sim->ctl[C_DELTA][sec] = (float)(es * subj->delta_scale * mix (sim, sec, tab_delta)
+                                       * exp (0.18 * mod_delta) * (1.0 - 0.6 * a));
+      sim->ctl[C_THETA][sec] = (float)(es * (mix (sim, sec, tab_theta) + 6.0 * a) * exp (0.15 * mod_theta));
       /* Alpha blocks with the eyes open; arousals bring it back. */
-      sim->ctl[C_ALPHA][sec] = (float) (es * subj->alpha_gain
-                                        * (mix (sim, sec, tab_alpha) * (1.0 - 0.75 * eo) + 16.0 * a)
-                                        * exp (0.2 * mod_alpha));
-      sim->ctl[C_BETA][sec] = (float) (es * (mix (sim, sec, tab_beta) + 3.0 * a + 2.0 * eo));
-      sim->ctl[C_SPINDLE][sec] = (float) (subj->spindle_density * mix (sim, sec, tab_spindle)
-                                          * exp (0.25 * mod_spindle) * (1.0 - a) / 60.0);
-      sim->ctl[C_KCOMPLEX][sec] = (float) (mix (sim, sec, tab_kcomplex) / 60.0);
-      sim->ctl[C_VERTEX][sec] = (float) (mix (sim, sec, tab_vertex) / 60.0);
-      sim->ctl[C_SAWTOOTH][sec] = (float) ((mix (sim, sec, tab_sawtooth) + 3.0 * ph) / 60.0);
+      sim->ctl[C_ALPHA][sec]
+          = (float)(es * subj->alpha_gain * (mix (sim, sec, tab_alpha) * (1.0 - 0.75 * eo) + 16.0 * a)
+                    * exp (0.2 * mod_alpha));
+      sim->ctl[C_BETA][sec] = (float)(es * (mix (sim, sec, tab_beta) + 3.0 * a + 2.0 * eo));
+      sim->ctl[C_SPINDLE][sec] = (float)(subj->spindle_density * mix (sim, sec, tab_spindle)
+                                         * exp (0.25 * mod_spindle) * (1.0 - a) / 60.0);
+      sim->ctl[C_KCOMPLEX][sec] = (float)(mix (sim, sec, tab_kcomplex) / 60.0);
+      sim->ctl[C_VERTEX][sec] = (float)(mix (sim, sec, tab_vertex) / 60.0);
+      sim->ctl[C_SAWTOOTH][sec] = (float)((mix (sim, sec, tab_sawtooth) + 3.0 * ph) / 60.0);
       /* Slow rolling eye movements belong to drowsiness with eyes closed. */
-      sim->ctl[C_SEM][sec] = (float) (mix (sim, sec, tab_sem) * (1.0 - eo));
-      sim->ctl[C_SACCADE][sec] = (float) (0.1 * sim->weight[S_R][sec] + 1.5 * ph + 0.6 * eo);
-      sim->ctl[C_BLINK][sec] = (float) (18.0 * eo + 2.0 * (wake - eo) + 6.0 * a);
+      sim->ctl[C_SEM][sec] = (float)(mix (sim, sec, tab_sem) * (1.0 - eo));
+      sim->ctl[C_SACCADE][sec] = (float)(0.1 * sim->weight[S_R][sec] + 1.5 * ph + 0.6 * eo);
+      sim->ctl[C_BLINK][sec] = (float)(18.0 * eo + 2.0 * (wake - eo) + 6.0 * a);
       sim->ctl[C_EMG][sec]
-          = (float) (subj->emg_tone * (mix (sim, sec, tab_emg) + 0.8 * a) * exp (0.15 * mod_emg));
-      sim->ctl[C_TWITCH][sec] = (float) (0.03 * sim->weight[S_R][sec] + 0.25 * ph + 0.01 * sim->weight[S_N2][sec]);
-      sim->ctl[C_MOVEMENT][sec] = (float) ((1.0 * wake + 2.0 * a) / 60.0);
-      sim->ctl[C_PTT][sec] = (float) (subj->ptt0 + mix (sim, sec, tab_ptt) - 0.02 * a - 0.008 * ph);
-      sim->ctl[C_PPG_AMP][sec] = (float) (mix (sim, sec, tab_ppg_amp) * (1.0 - 0.4 * a));
-      sim->ctl[C_SPO2][sec] = (float) (subj->spo2_base + mix (sim, sec, tab_spo2) + 0.35 * spo2_noise);
-      sim->ctl[C_NOISE][sec] = (float) MIN (1.0, 0.5 * wake + a);
+          = (float)(subj->emg_tone * (mix (sim, sec, tab_emg) + 0.8 * a) * exp (0.15 * mod_emg));
+      sim->ctl[C_TWITCH][sec]
+          = (float)(0.03 * sim->weight[S_R][sec] + 0.25 * ph + 0.01 * sim->weight[S_N2][sec]);
+      sim->ctl[C_MOVEMENT][sec] = (float)((1.0 * wake + 2.0 * a) / 60.0);
+      sim->ctl[C_PTT][sec] = (float)(subj->ptt0 + mix (sim, sec, tab_ptt) - 0.02 * a - 0.008 * ph);
+      sim->ctl[C_PPG_AMP][sec] = (float)(mix (sim, sec, tab_ppg_amp) * (1.0 - 0.4 * a));
+      sim->ctl[C_SPO2][sec] = (float)(subj->spo2_base + mix (sim, sec, tab_spo2) + 0.35 * spo2_noise);
+      sim->ctl[C_NOISE][sec] = (float)MIN (1.0, 0.5 * wake + a);
     }
 }
 
@@ -467,7 +487,7 @@ build_breaths (Sim *sim)
   t = -bx_sim_rng_range (&rng, 0.0, 4.0);
   while (t < sim->night->duration)
     {
-      guint sec = (guint) clampd (t, 0.0, sim->n_sec);
+      guint sec = (guint)clampd (t, 0.0, sim->n_sec);
       double rate = subj->resp_rate0 + mix (sim, sec, tab_resp_rate) + 2.0 * sim->phasic[sec];
       double cv = mix (sim, sec, tab_resp_cv);
       double amp_cv = mix (sim, sec, tab_resp_amp_cv);
@@ -491,7 +511,7 @@ build_breaths (Sim *sim)
       t += b.duration;
     }
   sim->n_breaths = breaths->len;
-  sim->breaths = (Breath *) g_array_free (breaths, FALSE);
+  sim->breaths = (Breath *)g_array_free (breaths, FALSE);
 
   sim->night->breath_onsets = g_new (double, MAX (1, sim->n_breaths));
   sim->night->n_breaths = 0;
@@ -557,7 +577,7 @@ build_beats (Sim *sim)
   Resonator lf;
   double vlf = 0.0, phase, ar_hr = 0.0, night_len = sim->night->duration;
   guint breath = 0;
-  gint64 n_steps = (gint64) ceil (night_len / dt);
+  gint64 n_steps = (gint64)ceil (night_len / dt);
 
   bx_sim_rng_init (&rng, sim->night->params.seed, BX_SIM_STREAM_BEATS);
   resonator_init (&lf, 0.1, 0.05, 1.0 / dt);
@@ -565,7 +585,7 @@ build_beats (Sim *sim)
   for (gint64 k = 0; k < n_steps; k++)
     {
       double t = k * dt;
-      guint sec = (guint) t;
+      guint sec = (guint)t;
       double x = t - sec;
       double w[N_S], rsa_phase = 0.0, depth = 1.0, hr, lf_val, rsa_amp = 0.0;
       const Breath *b;
@@ -615,7 +635,7 @@ build_beats (Sim *sim)
         }
     }
   sim->n_beats = beats->len;
-  sim->beats = (double *) g_array_free (beats, FALSE);
+  sim->beats = (double *)g_array_free (beats, FALSE);
 }
 
 /* ---------------------------------------------------------------------------
@@ -637,7 +657,8 @@ shape_spindle (double tau, const double *p)
 {
   if (tau < 0.0 || tau > p[1])
     return 0.0;
-  return p[0] * pow (sin (G_PI * tau / p[1]), 2.0) * cos (2.0 * G_PI * (p[2] * tau + 0.5 * p[4] * tau * tau) + p[3]);
+  return p[0] * pow (sin (G_PI * tau / p[1]), 2.0)
+         * cos (2.0 * G_PI * (p[2] * tau + 0.5 * p[4] * tau * tau) + p[3]);
 }
 
 /* K-complex: small positive onset, sharp negative wave, slower positive
@@ -672,7 +693,8 @@ shape_sawtooth (double tau, const double *p)
   return p[0] * (2.0 * tri - 1.0) * pow (sin (G_PI * tau / len), 2.0);
 }
 
-typedef struct {
+typedef struct
+{
   Sim *sim;
   float *out[N_EEG];
   double gain[N_EEG];
@@ -684,7 +706,7 @@ static void
 add_eeg_event (EegTarget *tg, double t0, double before, double after, ShapeFunc shape, const double *p,
                const double topo[3])
 {
-  gint64 first = (gint64) ceil ((t0 - before) * tg->fs), last = (gint64) floor ((t0 + after) * tg->fs);
+  gint64 first = (gint64)ceil ((t0 - before) * tg->fs), last = (gint64)floor ((t0 + after) * tg->fs);
 
   first = MAX (first, 0);
   last = MIN (last, tg->n - 1);
@@ -692,7 +714,7 @@ add_eeg_event (EegTarget *tg, double t0, double before, double after, ShapeFunc 
     {
       double v = shape (i / tg->fs - t0, p);
       for (int c = 0; c < N_EEG; c++)
-        tg->out[c][i] += (float) (v * tg->gain[c] * topo[eeg_derivations[c].region]);
+        tg->out[c][i] += (float)(v * tg->gain[c] * topo[eeg_derivations[c].region]);
     }
 }
 
@@ -701,7 +723,7 @@ render_eeg (Sim *sim)
 {
   const BxSimSubject *subj = &sim->subject;
   const double fs = sim->params->eeg_rate;
-  const int per_sec = (int) fs;
+  const int per_sec = (int)fs;
   static const double bg_corners[4] = { 0.5, 2.0, 8.0, 32.0 };
   static const double bg_weights[4] = { 1.0, 1.0, 0.8, 0.35 };
   BxSimRng rng, erng;
@@ -726,7 +748,7 @@ render_eeg (Sim *sim)
   for (guint sec = 0; sec < sim->n_sec; sec++)
     {
       double c0[5], c1[5];
-      gint64 base = (gint64) sec * per_sec;
+      gint64 base = (gint64)sec * per_sec;
 
       if (sec % 60 == 0 && check_cancel (sim))
         return;
@@ -750,7 +772,7 @@ render_eeg (Sim *sim)
               int r = eeg_derivations[c].region;
               double v = d * topo_delta[r] + th * topo_theta[r] + al * topo_alpha[r] + be * topo_beta[r]
                          + a[0] * bank_step (&bg[c], bx_sim_rng_fast_normal (&rng));
-              tg.out[c][base + j] = (float) (v * tg.gain[c]);
+              tg.out[c][base + j] = (float)(v * tg.gain[c]);
             }
         }
     }
@@ -764,14 +786,16 @@ render_eeg (Sim *sim)
   for (guint i = 0; i < times->len; i++)
     {
       double t0 = g_array_index (times, double, i);
-      double p[5] = { subj->kc_amp * bx_sim_rng_range (&erng, 0.75, 1.3), bx_sim_rng_range (&erng, 0.85, 1.2) };
+      double p[5]
+          = { subj->kc_amp * bx_sim_rng_range (&erng, 0.75, 1.3), bx_sim_rng_range (&erng, 0.85, 1.2) };
       add_eeg_event (&tg, t0, 0.2, 1.6, shape_kcomplex, p, topo_kcomplex);
       /* A K-complex is often followed by a spindle. */
       if (bx_sim_rng_bernoulli (&erng, 0.4))
         {
-          double q[5] = { subj->spindle_amp * bx_sim_rng_range (&erng, 0.6, 1.2), bx_sim_rng_range (&erng, 0.5, 1.2),
-                          subj->spindle_freq + 0.4 * bx_sim_rng_normal (&erng),
-                          bx_sim_rng_range (&erng, 0.0, 2.0 * G_PI), bx_sim_rng_range (&erng, -0.6, 0.6) };
+          double q[5]
+              = { subj->spindle_amp * bx_sim_rng_range (&erng, 0.6, 1.2), bx_sim_rng_range (&erng, 0.5, 1.2),
+                  subj->spindle_freq + 0.4 * bx_sim_rng_normal (&erng),
+                  bx_sim_rng_range (&erng, 0.0, 2.0 * G_PI), bx_sim_rng_range (&erng, -0.6, 0.6) };
           add_eeg_event (&tg, t0 + 0.9 * p[1], 0.0, q[1], shape_spindle, q, topo_spindle);
         }
     }
@@ -802,8 +826,9 @@ render_eeg (Sim *sim)
   for (guint i = 0; i < times->len; i++)
     {
       double p[3] = { bx_sim_rng_range (&erng, 18.0, 40.0), bx_sim_rng_range (&erng, 2.5, 4.5),
-                      (double) bx_sim_rng_int (&erng, 3, 8) };
-      add_eeg_event (&tg, g_array_index (times, double, i), 0.0, p[2] / p[1], shape_sawtooth, p, topo_sawtooth);
+                      (double)bx_sim_rng_int (&erng, 3, 8) };
+      add_eeg_event (&tg, g_array_index (times, double, i), 0.0, p[2] / p[1], shape_sawtooth, p,
+                     topo_sawtooth);
     }
   g_array_unref (times);
 }
@@ -818,12 +843,12 @@ render_eog (Sim *sim)
 {
   const BxSimSubject *subj = &sim->subject;
   const double fs = sim->params->eog_rate;
-  const int per_sec = (int) fs;
+  const int per_sec = (int)fs;
   BxSimChannel *e1 = &sim->night->channels[sim->ch_eog];
   BxSimChannel *e2 = &sim->night->channels[sim->ch_eog + 1];
   const BxSimChannel *f3 = &sim->night->channels[sim->ch_eeg];
   const BxSimChannel *f4 = &sim->night->channels[sim->ch_eeg + 1];
-  float *eye = e2->samples;  /* eye signal first, electrodes after */
+  float *eye = e2->samples; /* eye signal first, electrodes after */
   BxSimRng rng;
   Resonator sem;
   GArray *saccades, *blinks;
@@ -838,7 +863,7 @@ render_eog (Sim *sim)
 
   for (guint sec = 0; sec < sim->n_sec; sec++)
     {
-      gint64 base = (gint64) sec * per_sec;
+      gint64 base = (gint64)sec * per_sec;
       double s0 = sim->ctl[C_SEM][sec], s1 = sim->ctl[C_SEM][sec + 1];
 
       if (sec % 60 == 0 && check_cancel (sim))
@@ -862,37 +887,42 @@ render_eog (Sim *sim)
               double u = clampd ((t - t_move) / d_move, 0.0, 1.0);
               pos = from + (to - from) * u * u * (3.0 - 2.0 * u);
             }
-          eye[base + j] = (float) (pos + (s0 + x * (s1 - s0)) * subj->eog_gain
-                                             * resonator_step (&sem, bx_sim_rng_fast_normal (&rng)));
+          eye[base + j] = (float)(pos
+                                  + (s0 + x * (s1 - s0)) * subj->eog_gain
+                                        * resonator_step (&sem, bx_sim_rng_fast_normal (&rng)));
         }
     }
   for (guint i = 0; i < blinks->len; i++)
     {
-      double t0 = g_array_index (blinks, double, i), a = bx_sim_rng_range (&rng, 100.0, 250.0) * subj->eog_gain;
-      gint64 first = MAX (0, (gint64) ceil ((t0 - 0.25) * fs)), last = MIN (e2->n_samples - 1, (gint64) ((t0 + 0.5) * fs));
+      double t0 = g_array_index (blinks, double, i),
+             a = bx_sim_rng_range (&rng, 100.0, 250.0) * subj->eog_gain;
+      gint64 first = MAX (0, (gint64)ceil ((t0 - 0.25) * fs)),
+             last = MIN (e2->n_samples - 1, (gint64)((t0 + 0.5) * fs));
 
       for (gint64 k = first; k <= last; k++)
         {
           double tau = k / fs - t0;
-          eye[k] += (float) (a * (tau < 0.0 ? gauss (tau, 0.05) : gauss (tau, 0.1)));
+          eye[k] += (float)(a * (tau < 0.0 ? gauss (tau, 0.05) : gauss (tau, 0.1)));
         }
     }
 
   for (gint64 k = 0; k < e2->n_samples; k++)
     {
       double t = k / fs;
-      double fi = MIN (t * f3->sample_rate, (double) (f3->n_samples - 1));
-      gint64 i0 = (gint64) fi;
+      double fi = MIN (t * f3->sample_rate, (double)(f3->n_samples - 1));
+      gint64 i0 = (gint64)fi;
       gint64 i1 = MIN (i0 + 1, f3->n_samples - 1);
       double fr = fi - i0;
-      double frontal = 0.5 * ((1.0 - fr) * (f3->samples[i0] + f4->samples[i0]) + fr * (f3->samples[i1] + f4->samples[i1]));
+      double frontal
+          = 0.5
+            * ((1.0 - fr) * (f3->samples[i0] + f4->samples[i0]) + fr * (f3->samples[i1] + f4->samples[i1]));
       double y;
 
       hp_y = hp_a * (hp_y + eye[k] - hp_x);
       hp_x = eye[k];
       y = hp_y;
-      e1->samples[k] = (float) (-0.95 * y + 0.35 * frontal + 3.0 * bx_sim_rng_fast_normal (&rng));
-      e2->samples[k] = (float) (1.05 * y + 0.35 * frontal + 3.0 * bx_sim_rng_fast_normal (&rng));
+      e1->samples[k] = (float)(-0.95 * y + 0.35 * frontal + 3.0 * bx_sim_rng_fast_normal (&rng));
+      e2->samples[k] = (float)(1.05 * y + 0.35 * frontal + 3.0 * bx_sim_rng_fast_normal (&rng));
     }
 out:
   g_array_unref (saccades);
@@ -905,7 +935,7 @@ static void
 render_emg (Sim *sim)
 {
   const double fs = sim->params->emg_rate;
-  const int per_sec = (int) fs;
+  const int per_sec = (int)fs;
   BxSimChannel *ch = &sim->night->channels[sim->ch_emg];
   static const double corners[2] = { 90.0, 10.0 };
   static const double weights[2] = { 1.0, -1.0 };
@@ -918,13 +948,14 @@ render_emg (Sim *sim)
   bank_init (&burst_band, 2, corners, weights, fs);
   for (guint sec = 0; sec < sim->n_sec; sec++)
     {
-      gint64 base = (gint64) sec * per_sec;
+      gint64 base = (gint64)sec * per_sec;
       double a0 = sim->ctl[C_EMG][sec], a1 = sim->ctl[C_EMG][sec + 1];
 
       if (sec % 60 == 0 && check_cancel (sim))
         return;
       for (int j = 0; j < per_sec; j++)
-        ch->samples[base + j] = (float) ((a0 + (a1 - a0) * j / fs) * bank_step (&band, bx_sim_rng_fast_normal (&rng)));
+        ch->samples[base + j]
+            = (float)((a0 + (a1 - a0) * j / fs) * bank_step (&band, bx_sim_rng_fast_normal (&rng)));
     }
 
   for (int kind = 0; kind < 2; kind++)
@@ -934,13 +965,14 @@ render_emg (Sim *sim)
         {
           double t0 = g_array_index (events, double, i);
           double dur = kind == 0 ? bx_sim_rng_range (&rng, 0.05, 0.25) : bx_sim_rng_range (&rng, 1.0, 4.0);
-          double amp = kind == 0 ? bx_sim_rng_range (&rng, 5.0, 15.0) : sim->subject.emg_tone * bx_sim_rng_range (&rng, 2.0, 6.0);
-          gint64 first = (gint64) ceil (t0 * fs), last = MIN (ch->n_samples - 1, (gint64) ((t0 + dur) * fs));
+          double amp = kind == 0 ? bx_sim_rng_range (&rng, 5.0, 15.0)
+                                 : sim->subject.emg_tone * bx_sim_rng_range (&rng, 2.0, 6.0);
+          gint64 first = (gint64)ceil (t0 * fs), last = MIN (ch->n_samples - 1, (gint64)((t0 + dur) * fs));
 
           for (gint64 k = first; k <= last; k++)
             {
               double env = sin (G_PI * (k / fs - t0) / dur);
-              ch->samples[k] += (float) (amp * env * bank_step (&burst_band, bx_sim_rng_fast_normal (&rng)));
+              ch->samples[k] += (float)(amp * env * bank_step (&burst_band, bx_sim_rng_fast_normal (&rng)));
             }
         }
       g_array_unref (events);
@@ -986,9 +1018,9 @@ render_resp (Sim *sim)
       if (t >= sim->breaths[b].onset && t < sim->breaths[b].onset + sim->breaths[b].duration)
         breath_eval (&sim->breaths[b], t - sim->breaths[b].onset, &v, &f);
       drift = a * drift + sqrt (1.0 - a * a) * bx_sim_rng_fast_normal (&rng);
-      flow->samples[k] = (float) (f + 0.01 * bx_sim_rng_fast_normal (&rng));
-      thorax->samples[k] = (float) (v / sim->subject.tidal_volume - 0.5 + 0.15 * drift
-                                    + 0.01 * bx_sim_rng_fast_normal (&rng));
+      flow->samples[k] = (float)(f + 0.01 * bx_sim_rng_fast_normal (&rng));
+      thorax->samples[k] = (float)(v / sim->subject.tidal_volume - 0.5 + 0.15 * drift
+                                   + 0.01 * bx_sim_rng_fast_normal (&rng));
     }
 }
 
@@ -1011,11 +1043,11 @@ render_ecg (Sim *sim)
       double t = k / fs;
       double noise = 0.006 + 0.03 * curve_at (sim->ctl[C_NOISE], sim->n_sec, t);
 
-      if ((k % ((gint64) fs * 60)) == 0 && check_cancel (sim))
+      if ((k % ((gint64)fs * 60)) == 0 && check_cancel (sim))
         return;
       drift = a * drift + sqrt (1.0 - a * a) * bx_sim_rng_fast_normal (&rng);
-      ch->samples[k] = (float) (0.05 * (volume_at (sim, t, &cursor) / subj->tidal_volume - 0.5) + 0.04 * drift
-                                + noise * bx_sim_rng_fast_normal (&rng));
+      ch->samples[k] = (float)(0.05 * (volume_at (sim, t, &cursor) / subj->tidal_volume - 0.5) + 0.04 * drift
+                               + noise * bx_sim_rng_fast_normal (&rng));
     }
   cursor = 0;
   for (guint i = 0; i < sim->n_beats; i++)
@@ -1038,11 +1070,11 @@ render_ecg (Sim *sim)
       for (int k = 0; k < 6; k++)
         {
           double c = tr + waves[k][1], s = waves[k][2];
-          gint64 first = MAX (0, (gint64) ceil ((c - 4.0 * s) * fs));
-          gint64 last = MIN (ch->n_samples - 1, (gint64) floor ((c + 4.0 * s) * fs));
+          gint64 first = MAX (0, (gint64)ceil ((c - 4.0 * s) * fs));
+          gint64 last = MIN (ch->n_samples - 1, (gint64)floor ((c + 4.0 * s) * fs));
 
           for (gint64 n = first; n <= last; n++)
-            ch->samples[n] += (float) (waves[k][0] * gauss (n / fs - c, s));
+            ch->samples[n] += (float)(waves[k][0] * gauss (n / fs - c, s));
         }
     }
 }
@@ -1068,8 +1100,8 @@ render_ppg (Sim *sim)
       double noise = 0.004 + 0.015 * curve_at (sim->ctl[C_NOISE], sim->n_sec, t);
 
       drift = a * drift + sqrt (1.0 - a * a) * bx_sim_rng_fast_normal (&rng);
-      ch->samples[k] = (float) (-0.12 * (volume_at (sim, t, &cursor) / subj->tidal_volume - 0.5) + 0.06 * drift
-                                + noise * bx_sim_rng_fast_normal (&rng));
+      ch->samples[k] = (float)(-0.12 * (volume_at (sim, t, &cursor) / subj->tidal_volume - 0.5) + 0.06 * drift
+                               + noise * bx_sim_rng_fast_normal (&rng));
     }
   cursor = 0;
   for (guint i = 0; i < sim->n_beats; i++)
@@ -1081,8 +1113,8 @@ render_ppg (Sim *sim)
                    * (1.0 + 0.12 * (volume_at (sim, tr, &cursor) / subj->tidal_volume - 0.5));
       double peak = foot + 0.13, dicrotic = peak + 0.23 * (0.8 + 0.2 * clampd (rr, 0.4, 2.0));
       double runoff = 0.3 * clampd (rr, 0.4, 2.0);
-      gint64 first = MAX (0, (gint64) ceil ((foot - 0.1) * fs));
-      gint64 last = MIN (ch->n_samples - 1, (gint64) floor ((dicrotic + 5.0 * runoff) * fs));
+      gint64 first = MAX (0, (gint64)ceil ((foot - 0.1) * fs));
+      gint64 last = MIN (ch->n_samples - 1, (gint64)floor ((dicrotic + 5.0 * runoff) * fs));
 
       /* Systolic wave (steep rise, slower fall), then the dicrotic wave and
        * the diastolic run-off decaying into the next pulse. */
@@ -1091,7 +1123,7 @@ render_ppg (Sim *sim)
           double t = n / fs;
           double sys = t < peak ? gauss (t - peak, 0.05) : gauss (t - peak, 0.08);
           double dia = t < dicrotic ? gauss (t - dicrotic, 0.06) : exp (-(t - dicrotic) / runoff);
-          ch->samples[n] += (float) (amp * (sys + subj->ppg_dicrotic * dia));
+          ch->samples[n] += (float)(amp * (sys + subj->ppg_dicrotic * dia));
         }
     }
 }
@@ -1106,8 +1138,8 @@ render_spo2_position (Sim *sim)
       BxSimChannel *ch = &sim->night->channels[sim->ch_spo2];
       bx_sim_rng_init (&rng, sim->night->params.seed, BX_SIM_STREAM_SPO2);
       for (gint64 k = 0; k < ch->n_samples; k++)
-        ch->samples[k] = (float) MIN (100.0, curve_at (sim->ctl[C_SPO2], sim->n_sec, k / ch->sample_rate)
-                                                 + 0.15 * bx_sim_rng_normal (&rng));
+        ch->samples[k] = (float)MIN (100.0, curve_at (sim->ctl[C_SPO2], sim->n_sec, k / ch->sample_rate)
+                                                + 0.15 * bx_sim_rng_normal (&rng));
     }
   if (sim->ch_position >= 0)
     {
@@ -1121,7 +1153,7 @@ render_spo2_position (Sim *sim)
       for (gint64 k = 0; k < ch->n_samples; k++)
         {
           double t = k / ch->sample_rate;
-          guint sec = MIN ((guint) t, sim->n_sec);
+          guint sec = MIN ((guint)t, sim->n_sec);
           double p_turn = (sim->weight[S_W][sec] + sim->arousal[sec]) / (120.0 * ch->sample_rate);
 
           if (bx_sim_rng_bernoulli (&rng, p_turn))
@@ -1130,7 +1162,7 @@ render_spo2_position (Sim *sim)
               int next = choices[bx_sim_rng_int (&rng, 0, G_N_ELEMENTS (choices) - 1)];
               position = next == position ? (position % 3) + 1 : next;
             }
-          ch->samples[k] = (float) position;
+          ch->samples[k] = (float)position;
         }
     }
 }
@@ -1146,13 +1178,14 @@ add_cardiac_artefact (Sim *sim, BxSimChannel *ch, double uv_per_mv)
   for (guint i = 0; i < sim->n_beats; i++)
     {
       double tr = sim->beats[i] + 0.01;
-      gint64 first = MAX (0, (gint64) ceil ((tr - 0.05) * fs));
-      gint64 last = MIN (ch->n_samples - 1, (gint64) floor ((tr + 0.08) * fs));
+      gint64 first = MAX (0, (gint64)ceil ((tr - 0.05) * fs));
+      gint64 last = MIN (ch->n_samples - 1, (gint64)floor ((tr + 0.08) * fs));
 
       for (gint64 n = first; n <= last; n++)
         {
           double x = n / fs - tr;
-          ch->samples[n] += (float) (uv_per_mv * (subj->ecg_r * gauss (x, 0.01) + subj->ecg_s * gauss (x - 0.03, 0.012)));
+          ch->samples[n]
+              += (float)(uv_per_mv * (subj->ecg_r * gauss (x, 0.01) + subj->ecg_s * gauss (x - 0.03, 0.012)));
         }
     }
 }
@@ -1161,9 +1194,16 @@ add_cardiac_artefact (Sim *sim, BxSimChannel *ch, double uv_per_mv)
  * Workers and the public entry points.
  */
 
-typedef enum { WORK_EEG_EOG, WORK_EMG, WORK_CARDIO, N_WORK } Work;
+typedef enum
+{
+  WORK_EEG_EOG,
+  WORK_EMG,
+  WORK_CARDIO,
+  N_WORK
+} Work;
 
-typedef struct {
+typedef struct
+{
   Sim *sim;
   Work work;
 } WorkItem;
@@ -1271,9 +1311,9 @@ add_channel (BxSimNight *night, GPtrArray *list, const char *label, const char *
   ch->sample_rate = rate;
   ch->physical_min = pmin;
   ch->physical_max = pmax;
-  ch->n_samples = (gint64) (night->duration * rate);
+  ch->n_samples = (gint64)(night->duration * rate);
   g_ptr_array_add (list, ch);
-  return (int) list->len - 1;
+  return (int)list->len - 1;
 }
 
 static void
@@ -1318,34 +1358,34 @@ bx_sim_night_generate (const BxSimParams *params, GCancellable *cancellable, GEr
 
   sim.params = &night->params;
   sim.night = night;
-  sim.n_sec = (guint) night->duration;
+  sim.n_sec = (guint)night->duration;
   sim.cancellable = cancellable;
 
   emg_filter = g_strdup_printf ("HP:10Hz LP:%gHz", MIN (90.0, floor (0.45 * params->emg_rate)));
-  sim.ch_eeg = (int) list->len;
+  sim.ch_eeg = (int)list->len;
   for (int c = 0; c < N_EEG; c++)
     add_channel (night, list, eeg_derivations[c].label, "AgAgCl electrode", "uV", "", BX_MODALITY_EEG,
                  params->eeg_rate, -500.0, 500.0);
   sim.ch_eog = add_channel (night, list, "EOG E1-M2", "AgAgCl electrode", "uV", "HP:0.3Hz", BX_MODALITY_EOG,
                             params->eog_rate, -800.0, 800.0);
-  add_channel (night, list, "EOG E2-M1", "AgAgCl electrode", "uV", "HP:0.3Hz", BX_MODALITY_EOG, params->eog_rate,
-               -800.0, 800.0);
+  add_channel (night, list, "EOG E2-M1", "AgAgCl electrode", "uV", "HP:0.3Hz", BX_MODALITY_EOG,
+               params->eog_rate, -800.0, 800.0);
   sim.ch_emg = add_channel (night, list, "EMG Chin", "AgAgCl electrode", "uV", emg_filter, BX_MODALITY_EMG,
                             params->emg_rate, -400.0, 400.0);
-  sim.ch_ecg = add_channel (night, list, "ECG II", "AgAgCl electrode", "mV", "", BX_MODALITY_ECG, params->ecg_rate,
-                            -5.0, 5.0);
-  sim.ch_ppg = add_channel (night, list, "Pleth", "Pulse oximeter", "au", "", BX_MODALITY_PPG, params->ppg_rate,
-                            -2.0, 3.0);
+  sim.ch_ecg = add_channel (night, list, "ECG II", "AgAgCl electrode", "mV", "", BX_MODALITY_ECG,
+                            params->ecg_rate, -5.0, 5.0);
+  sim.ch_ppg = add_channel (night, list, "Pleth", "Pulse oximeter", "au", "", BX_MODALITY_PPG,
+                            params->ppg_rate, -2.0, 3.0);
   sim.ch_flow = add_channel (night, list, "Resp Flow", "Nasal pressure", "L/s", "", BX_MODALITY_RESP,
                              params->resp_rate, -3.0, 3.0);
   sim.ch_thorax = add_channel (night, list, "Resp Thorax", "RIP belt", "au", "", BX_MODALITY_RESP,
                                params->resp_rate, -4.0, 6.0);
   sim.ch_spo2 = params->spo2_rate > 0.0 ? add_channel (night, list, "SpO2", "Pulse oximeter", "%", "",
-                                                      BX_MODALITY_SPO2, params->spo2_rate, 0.0, 100.0)
+                                                       BX_MODALITY_SPO2, params->spo2_rate, 0.0, 100.0)
                                         : -1;
   sim.ch_position = params->position_rate > 0.0
-                        ? add_channel (night, list, "Position", "Position sensor", "", "", BX_MODALITY_POSITION,
-                                       params->position_rate, 0.0, 5.0)
+                        ? add_channel (night, list, "Position", "Position sensor", "", "",
+                                       BX_MODALITY_POSITION, params->position_rate, 0.0, 5.0)
                         : -1;
 
   night->n_channels = list->len;
@@ -1359,7 +1399,7 @@ bx_sim_night_generate (const BxSimParams *params, GCancellable *cancellable, GEr
   for (guint i = 0; i < night->n_channels; i++)
     {
       BxSimChannel *ch = &night->channels[i];
-      ch->samples = g_try_new0 (float, (gsize) MAX (ch->n_samples, 1));
+      ch->samples = g_try_new0 (float, (gsize)MAX (ch->n_samples, 1));
       if (ch->samples == NULL)
         {
           g_set_error (error, BX_SIM_ERROR, BX_SIM_ERROR_MEMORY,
@@ -1378,10 +1418,10 @@ bx_sim_night_generate (const BxSimParams *params, GCancellable *cancellable, GEr
   for (int w = 0; w < N_WORK; w++)
     {
       items[w].sim = &sim;
-      items[w].work = (Work) w;
+      items[w].work = (Work)w;
     }
   for (int w = 1; w < N_WORK; w++)
-    if ((guint) w < n_threads)
+    if ((guint)w < n_threads)
       threads[w] = g_thread_new ("bx-sim", work_thread, &items[w]);
   run_work (&sim, WORK_EEG_EOG);
   for (int w = 1; w < N_WORK; w++)
@@ -1389,7 +1429,7 @@ bx_sim_night_generate (const BxSimParams *params, GCancellable *cancellable, GEr
       if (threads[w] != NULL)
         g_thread_join (threads[w]);
       else
-        run_work (&sim, (Work) w);
+        run_work (&sim, (Work)w);
     }
   /* Threads that started after a cancel did nothing; report it. */
   if (check_cancel (&sim))
@@ -1407,7 +1447,7 @@ bx_sim_night_generate (const BxSimParams *params, GCancellable *cancellable, GEr
   for (guint i = 0; i < night->n_channels; i++)
     {
       BxSimChannel *ch = &night->channels[i];
-      float lo = (float) ch->physical_min, hi = (float) ch->physical_max;
+      float lo = (float)ch->physical_min, hi = (float)ch->physical_max;
       for (gint64 k = 0; k < ch->n_samples; k++)
         ch->samples[k] = ch->samples[k] < lo ? lo : (ch->samples[k] > hi ? hi : ch->samples[k]);
     }
@@ -1446,7 +1486,7 @@ bx_sim_night_find_channel (const BxSimNight *night, const char *label)
 {
   for (guint i = 0; i < night->n_channels; i++)
     if (g_ascii_strcasecmp (night->channels[i].label, label) == 0)
-      return (int) i;
+      return (int)i;
   return -1;
 }
 
@@ -1455,6 +1495,6 @@ bx_sim_night_find_modality (const BxSimNight *night, BxModality modality)
 {
   for (guint i = 0; i < night->n_channels; i++)
     if (night->channels[i].modality == modality)
-      return (int) i;
+      return (int)i;
   return -1;
 }

@@ -38,24 +38,26 @@ G_BEGIN_DECLS
 #define BX_SIM_ERROR (bx_sim_error_quark ())
 GQuark bx_sim_error_quark (void);
 
-typedef enum {
-  BX_SIM_ERROR_PARAMS,   /* a parameter is out of range; the message names it and its value */
-  BX_SIM_ERROR_MEMORY,   /* the night does not fit in memory */
-  BX_SIM_ERROR_WRITE,    /* writing the EDF+ file failed */
+typedef enum
+{
+  BX_SIM_ERROR_PARAMS, /* a parameter is out of range; the message names it and its value */
+  BX_SIM_ERROR_MEMORY, /* the night does not fit in memory */
+  BX_SIM_ERROR_WRITE,  /* writing the EDF+ file failed */
 } BxSimError;
 
 /* Scoring epoch of the true hypnogram, seconds. */
 #define BX_SIM_EPOCH_LENGTH 30.0
 
-typedef struct {
+typedef struct
+{
   guint64 seed;
-  double hours;           /* length of the night; rounded to whole 30-s epochs (at least one) */
+  double hours; /* length of the night; rounded to whole 30-s epochs (at least one) */
   /* Sampling rates in Hz: whole numbers, because the EDF+ data records last 1 s. */
   double eeg_rate, eog_rate, emg_rate, ecg_rate, ppg_rate, resp_rate;
-  double spo2_rate;       /* 0 = no SpO2 channel */
-  double position_rate;   /* 0 = no body-position channel */
-  double start_hour;      /* clock time of lights off, hours after midnight of 2024-01-01 (e.g. 22.75) */
-  guint n_threads;        /* 0 = one per processor (at most 3 are used); the output does not depend on it */
+  double spo2_rate;     /* 0 = no SpO2 channel */
+  double position_rate; /* 0 = no body-position channel */
+  double start_hour;    /* clock time of lights off, hours after midnight of 2024-01-01 (e.g. 22.75) */
+  guint n_threads;      /* 0 = one per processor (at most 3 are used); the output does not depend on it */
 } BxSimParams;
 
 /* Defaults: seed 1, 8 h, EEG/EOG/EMG/ECG 256 Hz, PPG 128 Hz, respiration
@@ -65,21 +67,23 @@ void bx_sim_params_init (BxSimParams *params);
 /* Checks every field; the error names the field and its value. */
 gboolean bx_sim_params_validate (const BxSimParams *params, GError **error);
 
-typedef struct {
-  char *label;               /* EDF+ style, e.g. "EEG C4-M1" (at most 16 characters) */
+typedef struct
+{
+  char *label; /* EDF+ style, e.g. "EEG C4-M1" (at most 16 characters) */
   char *transducer;
-  char *physical_dimension;  /* "uV", "mV", "L/s", "au", "%", "" */
-  char *prefilter;           /* filters actually applied by the model, or "" */
-  BxModality modality;       /* what the channel is (ground truth, not detected) */
-  double sample_rate;        /* Hz */
-  double physical_min, physical_max;  /* samples lie inside; the EDF+ range */
+  char *physical_dimension;          /* "uV", "mV", "L/s", "au", "%", "" */
+  char *prefilter;                   /* filters actually applied by the model, or "" */
+  BxModality modality;               /* what the channel is (ground truth, not detected) */
+  double sample_rate;                /* Hz */
+  double physical_min, physical_max; /* samples lie inside; the EDF+ range */
   gint64 n_samples;
-  float *samples;            /* physical units */
+  float *samples; /* physical units */
 } BxSimChannel;
 
-typedef struct {
+typedef struct
+{
   BxSimParams params;
-  double duration;           /* seconds = n_epochs × 30 */
+  double duration; /* seconds = n_epochs × 30 */
   guint n_channels;
   BxSimChannel *channels;
 
@@ -89,9 +93,9 @@ typedef struct {
 
   /* Ground-truth events (seconds from the start), for tests and evaluation. */
   guint n_beats;
-  double *r_peaks;           /* R-peak times */
+  double *r_peaks; /* R-peak times */
   guint n_breaths;
-  double *breath_onsets;     /* inspiration onsets */
+  double *breath_onsets; /* inspiration onsets */
   guint n_arousals;
   double *arousal_onsets;
   double *arousal_durations;

@@ -8,7 +8,8 @@
 G_BEGIN_DECLS
 
 /* Independent random streams, one per part of the model. */
-enum {
+enum
+{
   BX_SIM_STREAM_SUBJECT = 1,
   BX_SIM_STREAM_HYPNOGRAM,
   BX_SIM_STREAM_CONTROL,
@@ -27,30 +28,31 @@ enum {
 };
 
 /* Traits of one sleeper, drawn from the seed. */
-typedef struct {
-  double youth;            /* 0 (older) .. 1 (young adult): amount of N3, delta amplitude, HRV */
-  double rem_scale;        /* REM episode length factor */
-  double sol_minutes;      /* sleep-onset latency */
-  double eeg_scale;        /* overall EEG amplitude (skull, electrodes) */
+typedef struct
+{
+  double youth;       /* 0 (older) .. 1 (young adult): amount of N3, delta amplitude, HRV */
+  double rem_scale;   /* REM episode length factor */
+  double sol_minutes; /* sleep-onset latency */
+  double eeg_scale;   /* overall EEG amplitude (skull, electrodes) */
   double delta_scale;
   double alpha_freq, alpha_gain;
   double spindle_freq, spindle_amp, spindle_density;
   double kc_amp;
-  double channel_gain[6];  /* per EEG derivation: F3 F4 C3 C4 O1 O2 */
+  double channel_gain[6]; /* per EEG derivation: F3 F4 C3 C4 O1 O2 */
   double eog_gain;
-  double emg_tone;         /* chin EMG RMS in quiet wake, µV */
-  double hr0;              /* heart rate in N2, bpm */
-  double hr_stage_scale;   /* how strongly heart rate follows the stage */
+  double emg_tone;       /* chin EMG RMS in quiet wake, µV */
+  double hr0;            /* heart rate in N2, bpm */
+  double hr_stage_scale; /* how strongly heart rate follows the stage */
   double hrv_scale;
   double rsa_scale;
-  double resp_rate0;       /* breaths per minute in N2 */
-  double tidal_volume;     /* litres */
-  double ptt0;             /* R peak to pulse foot, seconds */
-  double ecg_p, ecg_q, ecg_r, ecg_s, ecg_t;   /* wave amplitudes, mV */
-  double ecg_qrs_width;    /* factor on the Q, R, S widths */
-  double ppg_dicrotic;     /* dicrotic wave height relative to the systolic peak */
+  double resp_rate0;                        /* breaths per minute in N2 */
+  double tidal_volume;                      /* litres */
+  double ptt0;                              /* R peak to pulse foot, seconds */
+  double ecg_p, ecg_q, ecg_r, ecg_s, ecg_t; /* wave amplitudes, mV */
+  double ecg_qrs_width;                     /* factor on the Q, R, S widths */
+  double ppg_dicrotic;                      /* dicrotic wave height relative to the systolic peak */
   double spo2_base;
-  double ecg_in_emg;       /* cardiac artefact in chin EMG, µV per mV */
+  double ecg_in_emg; /* cardiac artefact in chin EMG, µV per mV */
   double ecg_in_eeg;
 } BxSimSubject;
 

@@ -53,7 +53,7 @@ bx_sim_rng_next (BxSimRng *rng)
 double
 bx_sim_rng_uniform (BxSimRng *rng)
 {
-  return (double) (bx_sim_rng_next (rng) >> 11) * 0x1.0p-53;
+  return (double)(bx_sim_rng_next (rng) >> 11) * 0x1.0p-53;
 }
 
 double
@@ -87,8 +87,8 @@ bx_sim_rng_fast_normal (BxSimRng *rng)
 {
   const guint64 x = bx_sim_rng_next (rng);
   /* Four uniforms on 0..65535: mean 2 × 65535, variance 4 × (65536² - 1) / 12. */
-  const double sum = (double) (x & 0xffff) + (double) ((x >> 16) & 0xffff) + (double) ((x >> 32) & 0xffff)
-                     + (double) (x >> 48);
+  const double sum = (double)(x & 0xffff) + (double)((x >> 16) & 0xffff) + (double)((x >> 32) & 0xffff)
+                     + (double)(x >> 48);
 
   return (sum - 131070.0) * (1.0 / 37837.23);
 }
@@ -110,5 +110,5 @@ bx_sim_rng_int (BxSimRng *rng, int lo, int hi)
 {
   if (hi <= lo)
     return lo;
-  return lo + (int) floor (bx_sim_rng_uniform (rng) * (double) (hi - lo + 1));
+  return lo + (int)floor (bx_sim_rng_uniform (rng) * (double)(hi - lo + 1));
 }

@@ -11,7 +11,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct
+{
   guint64 s[4];
   /* Box-Muller makes two normals; the second is kept here. */
   double spare;

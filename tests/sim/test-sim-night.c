@@ -53,12 +53,18 @@ stage_slot (gint8 stage)
 {
   switch (stage)
     {
-    case BX_STAGE_WAKE: return 0;
-    case BX_STAGE_N1: return 1;
-    case BX_STAGE_N2: return 2;
-    case BX_STAGE_N3: return 3;
-    case BX_STAGE_REM: return 4;
-    default: g_assert_not_reached ();
+    case BX_STAGE_WAKE:
+      return 0;
+    case BX_STAGE_N1:
+      return 1;
+    case BX_STAGE_N2:
+      return 2;
+    case BX_STAGE_N3:
+      return 3;
+    case BX_STAGE_REM:
+      return 4;
+    default:
+      g_assert_not_reached ();
     }
   return -1;
 }
@@ -90,7 +96,7 @@ band_power (const float *x, gint64 n, double fs, double lo, double hi)
           re += (x[i] - mean) * cos (w * i);
           im += (x[i] - mean) * sin (w * i);
         }
-      power += (re * re + im * im) / ((double) n * n);
+      power += (re * re + im * im) / ((double)n * n);
     }
   return power;
 }
@@ -120,7 +126,8 @@ stage_means (const BxSimNight *night, const BxSimChannel *ch, EpochFeature featu
         s = stage_slot (night->stages[e]);
         seen[s]++;
         /* Take every k-th epoch so the sample spans the whole night. */
-        if (total[s] > max_per_stage && (seen[s] * max_per_stage) / total[s] == ((seen[s] - 1) * max_per_stage) / total[s])
+        if (total[s] > max_per_stage
+            && (seen[s] * max_per_stage) / total[s] == ((seen[s] - 1) * max_per_stage) / total[s])
           continue;
         out[s] += feature (night, ch, e);
         count[s]++;
@@ -137,8 +144,8 @@ stage_means (const BxSimNight *night, const BxSimChannel *ch, EpochFeature featu
 static const float *
 epoch_samples (const BxSimChannel *ch, guint epoch, gint64 *n)
 {
-  *n = (gint64) (BX_SIM_EPOCH_LENGTH * ch->sample_rate);
-  return ch->samples + (gint64) epoch * *n;
+  *n = (gint64)(BX_SIM_EPOCH_LENGTH * ch->sample_rate);
+  return ch->samples + (gint64)epoch * *n;
 }
 
 static double
@@ -173,7 +180,7 @@ feature_rms (const BxSimNight *night, const BxSimChannel *ch, guint e)
   double s = 0.0;
 
   for (gint64 i = 0; i < n; i++)
-    s += (double) x[i] * x[i];
+    s += (double)x[i] * x[i];
   return sqrt (s / n);
 }
 
@@ -245,9 +252,9 @@ feature_eog_correlation (const BxSimNight *night, const BxSimChannel *ch, guint 
     {
       sx += x[i];
       sy += y[i];
-      sxx += (double) x[i] * x[i];
-      syy += (double) y[i] * y[i];
-      sxy += (double) x[i] * y[i];
+      sxx += (double)x[i] * x[i];
+      syy += (double)y[i] * y[i];
+      sxy += (double)x[i] * y[i];
     }
   return (sxy - sx * sy / n) / sqrt ((sxx - sx * sx / n) * (syy - sy * sy / n));
 }
@@ -274,9 +281,9 @@ test_determinism (void)
   for (guint i = 0; i < a->n_channels; i++)
     {
       g_assert_cmpstr (a->channels[i].label, ==, b->channels[i].label);
-      g_assert_cmpint (a->channels[i].n_samples, ==, (gint64) (1800 * a->channels[i].sample_rate));
-      g_assert_cmpmem (a->channels[i].samples, a->channels[i].n_samples * sizeof (float), b->channels[i].samples,
-                       b->channels[i].n_samples * sizeof (float));
+      g_assert_cmpint (a->channels[i].n_samples, ==, (gint64)(1800 * a->channels[i].sample_rate));
+      g_assert_cmpmem (a->channels[i].samples, a->channels[i].n_samples * sizeof (float),
+                       b->channels[i].samples, b->channels[i].n_samples * sizeof (float));
     }
 
   /* Another seed: another sleeper and other samples in every channel. */
@@ -294,7 +301,8 @@ test_determinism (void)
       if (ca->modality != BX_MODALITY_POSITION)
         g_assert_cmpint (same, <, ca->n_samples / 20);
     }
-  g_assert_true (a->n_beats != c->n_beats || memcmp (a->r_peaks, c->r_peaks, a->n_beats * sizeof (double)) != 0);
+  g_assert_true (a->n_beats != c->n_beats
+                 || memcmp (a->r_peaks, c->r_peaks, a->n_beats * sizeof (double)) != 0);
 }
 
 static void
@@ -324,18 +332,19 @@ static void
 test_channels (void)
 {
   const BxSimNight *night = get_night ();
-  static const struct {
+  static const struct
+  {
     const char *label;
     BxModality modality;
     const char *unit;
     double rate;
   } expected[] = {
-    { "EEG F3-M2", BX_MODALITY_EEG, "uV", 128 }, { "EEG F4-M1", BX_MODALITY_EEG, "uV", 128 },
-    { "EEG C3-M2", BX_MODALITY_EEG, "uV", 128 }, { "EEG C4-M1", BX_MODALITY_EEG, "uV", 128 },
-    { "EEG O1-M2", BX_MODALITY_EEG, "uV", 128 }, { "EEG O2-M1", BX_MODALITY_EEG, "uV", 128 },
-    { "EOG E1-M2", BX_MODALITY_EOG, "uV", 128 }, { "EOG E2-M1", BX_MODALITY_EOG, "uV", 128 },
-    { "EMG Chin", BX_MODALITY_EMG, "uV", 128 },  { "ECG II", BX_MODALITY_ECG, "mV", 128 },
-    { "Pleth", BX_MODALITY_PPG, "au", 64 },       { "Resp Flow", BX_MODALITY_RESP, "L/s", 16 },
+    { "EEG F3-M2", BX_MODALITY_EEG, "uV", 128 },   { "EEG F4-M1", BX_MODALITY_EEG, "uV", 128 },
+    { "EEG C3-M2", BX_MODALITY_EEG, "uV", 128 },   { "EEG C4-M1", BX_MODALITY_EEG, "uV", 128 },
+    { "EEG O1-M2", BX_MODALITY_EEG, "uV", 128 },   { "EEG O2-M1", BX_MODALITY_EEG, "uV", 128 },
+    { "EOG E1-M2", BX_MODALITY_EOG, "uV", 128 },   { "EOG E2-M1", BX_MODALITY_EOG, "uV", 128 },
+    { "EMG Chin", BX_MODALITY_EMG, "uV", 128 },    { "ECG II", BX_MODALITY_ECG, "mV", 128 },
+    { "Pleth", BX_MODALITY_PPG, "au", 64 },        { "Resp Flow", BX_MODALITY_RESP, "L/s", 16 },
     { "Resp Thorax", BX_MODALITY_RESP, "au", 16 }, { "SpO2", BX_MODALITY_SPO2, "%", 1 },
     { "Position", BX_MODALITY_POSITION, "", 1 },
   };
@@ -351,7 +360,7 @@ test_channels (void)
       g_assert_cmpint (ch->modality, ==, expected[i].modality);
       g_assert_cmpstr (ch->physical_dimension, ==, expected[i].unit);
       g_assert_cmpfloat (ch->sample_rate, ==, expected[i].rate);
-      g_assert_cmpint (ch->n_samples, ==, (gint64) (night->duration * expected[i].rate));
+      g_assert_cmpint (ch->n_samples, ==, (gint64)(night->duration * expected[i].rate));
       for (gint64 k = 0; k < ch->n_samples; k++)
         {
           g_assert_true (isfinite (ch->samples[k]));
@@ -476,8 +485,10 @@ test_hypnogram_physiology (void)
         }
       for (int s = 0; s < 5; s++)
         sum_pct[s] += 100.0 * count[s] / n;
-      g_test_message ("seed %" G_GUINT64_FORMAT ": W %u N1 %u N2 %u N3 %u R %u epochs, onset %u, first REM %u, %u REM episodes",
-                      seed, count[0], count[1], count[2], count[3], count[4], first_sleep, first_rem, rem_episodes);
+      g_test_message ("seed %" G_GUINT64_FORMAT
+                      ": W %u N1 %u N2 %u N3 %u R %u epochs, onset %u, first REM %u, %u REM episodes",
+                      seed, count[0], count[1], count[2], count[3], count[4], first_sleep, first_rem,
+                      rem_episodes);
 
       /* Starts awake, sleeps within 45 min (latency), ends awake. */
       g_assert_cmpint (st[0], ==, BX_STAGE_WAKE);
@@ -494,7 +505,7 @@ test_hypnogram_physiology (void)
       g_assert_cmpuint (rem_second_half, >, rem_first_half);
       /* N3 exists and is mostly in the first third of the night. */
       g_assert_cmpuint (count[3], >, 0);
-      g_assert_cmpfloat ((double) n3_first_third / count[3], >, 0.6);
+      g_assert_cmpfloat ((double)n3_first_third / count[3], >, 0.6);
       /* N2 is the largest stage; W and N1 are small in a healthy night. */
       g_assert_cmpuint (count[2], >, count[4]);
       g_assert_cmpuint (count[2], >, count[3]);
@@ -503,8 +514,8 @@ test_hypnogram_physiology (void)
     }
   for (int s = 0; s < 5; s++)
     sum_pct[s] /= n_seeds;
-  g_test_message ("mean %% W %.1f N1 %.1f N2 %.1f N3 %.1f R %.1f", sum_pct[0], sum_pct[1], sum_pct[2], sum_pct[3],
-                  sum_pct[4]);
+  g_test_message ("mean %% W %.1f N1 %.1f N2 %.1f N3 %.1f R %.1f", sum_pct[0], sum_pct[1], sum_pct[2],
+                  sum_pct[3], sum_pct[4]);
   /* Healthy-adult averages: N1 2-8 %, N2 45-60 %, N3 10-25 %, REM 18-27 %. */
   g_assert_cmpfloat (sum_pct[1], >=, 2.0);
   g_assert_cmpfloat (sum_pct[1], <=, 8.0);
@@ -553,7 +564,7 @@ test_n3_amplitude (void)
    * (frontal). Check the peak-to-peak of each 1-s window of the raw signal. */
   for (guint e = 0; e < night->n_epochs; e++)
     {
-      gint64 n, per = (gint64) f4->sample_rate;
+      gint64 n, per = (gint64)f4->sample_rate;
       const float *x;
       guint big = 0;
 
@@ -574,7 +585,7 @@ test_n3_amplitude (void)
       slow_wave += big >= 6;
     }
   g_assert_cmpuint (n3, >, 10);
-  g_assert_cmpfloat ((double) slow_wave / n3, >, 0.8);
+  g_assert_cmpfloat ((double)slow_wave / n3, >, 0.8);
 }
 
 static void
@@ -622,17 +633,17 @@ test_ecg_ppg_waveforms (void)
    * beat), and the PPG pulse peaks 0.25-0.5 s later. */
   for (guint i = 1; i + 1 < night->n_beats; i += 7)
     {
-      gint64 r = (gint64) floor (night->r_peaks[i] * ecg->sample_rate + 0.5), best = r;
-      gint64 lo = r - (gint64) (0.2 * ecg->sample_rate), hi = r + (gint64) (0.2 * ecg->sample_rate);
-      gint64 p0 = (gint64) ((night->r_peaks[i] + 0.15) * ppg->sample_rate);
-      gint64 p1 = (gint64) ((night->r_peaks[i] + 0.55) * ppg->sample_rate), pbest = p0;
+      gint64 r = (gint64)floor (night->r_peaks[i] * ecg->sample_rate + 0.5), best = r;
+      gint64 lo = r - (gint64)(0.2 * ecg->sample_rate), hi = r + (gint64)(0.2 * ecg->sample_rate);
+      gint64 p0 = (gint64)((night->r_peaks[i] + 0.15) * ppg->sample_rate);
+      gint64 p1 = (gint64)((night->r_peaks[i] + 0.55) * ppg->sample_rate), pbest = p0;
 
       if (lo < 0 || hi >= ecg->n_samples || p1 >= ppg->n_samples)
         continue;
       for (gint64 k = lo; k <= hi; k++)
         if (ecg->samples[k] > ecg->samples[best])
           best = k;
-      at_peak += labs ((long) (best - r)) <= 1;
+      at_peak += labs ((long)(best - r)) <= 1;
       for (gint64 k = p0; k <= p1; k++)
         if (ppg->samples[k] > ppg->samples[pbest])
           pbest = k;
@@ -640,7 +651,7 @@ test_ecg_ppg_waveforms (void)
       n_checked++;
     }
   g_assert_cmpuint (n_checked, >, 3000);
-  g_assert_cmpfloat ((double) at_peak / n_checked, >, 0.98);
+  g_assert_cmpfloat ((double)at_peak / n_checked, >, 0.98);
   g_test_message ("mean R-to-PPG-peak delay %.3f s", delay_sum / n_checked);
   g_assert_cmpfloat (delay_sum / n_checked, >, 0.28);
   g_assert_cmpfloat (delay_sum / n_checked, <, 0.45);
@@ -714,7 +725,8 @@ test_subjects_differ (void)
     }
   g_test_message ("mean HR %.1f %.1f %.1f %.1f", hr[0], hr[1], hr[2], hr[3]);
   {
-    double lo = MIN (MIN (hr[0], hr[1]), MIN (hr[2], hr[3])), hi = MAX (MAX (hr[0], hr[1]), MAX (hr[2], hr[3]));
+    double lo = MIN (MIN (hr[0], hr[1]), MIN (hr[2], hr[3])),
+           hi = MAX (MAX (hr[0], hr[1]), MAX (hr[2], hr[3]));
     g_assert_cmpfloat (hi - lo, >, 3.0);
   }
 }
