@@ -1031,77 +1031,122 @@ typedef struct {
   float confidence;
 } Interval;
 
+/* Limits that keep a damaged or hostile label file from asking for gigabytes:
+ * 10 million epochs is 115 days of 1 s epochs; the overlap limit bounds the
+ * (epoch, interval) pairs of heavily overlapping labels. */
+#define MAX_GRID_EPOCHS 10000000
+#define MAX_GRID_OVERLAPS 50000000
+
+/* Epoch range [i0, i1) an interval touches on a grid of n_epochs. */
+static void
+interval_epochs (const Interval *iv, double epoch_length, guint n_epochs, gint64 *i0, gint64 *i1)
+{
+  double first = floor (iv->onset / epoch_length);
+  double last = ceil (iv->end / epoch_length);
+
+  *i0 = (gint64) CLAMP (first, 0.0, (double) n_epochs);
+  *i1 = (gint64) CLAMP (last, 0.0, (double) n_epochs);
+}
+
 /* Epoch values from intervals: each epoch takes the value covering most of
  * it; epochs covered less than half, or split evenly, stay unknown (with
- * confidence 0). `votes`
- * has n_epochs × n_slots cells (slot 0 = unknown, slot v + 1 = value v). */
+ * confidence 0). The intervals touching each epoch are gathered first
+ * (compressed rows: epoch i owns touching[row[i] .. row[i + 1])), so memory
+ * grows with the epochs and overlaps, not with epochs × classes. Votes use
+ * slot 0 for unknown and slot v + 1 for value v. */
 static BxHypnogram *
-intervals_to_grid (const GArray *intervals, int max_value, double epoch_length, guint n_epochs,
-                   gboolean with_confidence)
+intervals_to_grid (const char *source, const GArray *intervals, int max_value, double epoch_length, guint n_epochs,
+                   gboolean with_confidence, GError **error)
 {
-  g_autoptr (BxHypnogram) hypnogram = bx_hypnogram_new (0.0, epoch_length, n_epochs);
+  g_autoptr (BxHypnogram) hypnogram = NULL;
   gsize n_slots = (gsize) max_value + 2;
-  g_autofree double *votes = g_new0 (double, (gsize) n_epochs * n_slots + 1);
-  g_autofree double *weighted = with_confidence ? g_new0 (double, (gsize) n_epochs * n_slots + 1) : NULL;
-  g_autofree double *confident = with_confidence ? g_new0 (double, (gsize) n_epochs * n_slots + 1) : NULL;
-
-  if (with_confidence)
-    bx_hypnogram_ensure_confidence (hypnogram);
+  g_autofree gsize *row = g_new0 (gsize, (gsize) n_epochs + 2);
+  g_autofree guint *touching = NULL;
+  g_autofree gsize *fill = NULL;
+  g_autofree double *votes = g_new0 (double, n_slots);
+  g_autofree double *weighted = g_new0 (double, n_slots);
+  g_autofree double *confident = g_new0 (double, n_slots);
+  gsize n_touching = 0;
 
   for (guint k = 0; k < intervals->len; k++)
     {
-      const Interval *iv = &g_array_index (intervals, Interval, k);
-      double first = floor (iv->onset / epoch_length);
-      double last = ceil (iv->end / epoch_length);
-      gint64 i0 = (gint64) MAX (first, 0.0);
-      gint64 i1 = (gint64) MIN (last, (double) n_epochs);
-      gsize slot = iv->value < 0 ? 0 : (gsize) iv->value + 1;
+      gint64 i0, i1;
 
+      interval_epochs (&g_array_index (intervals, Interval, k), epoch_length, n_epochs, &i0, &i1);
       for (gint64 i = i0; i < i1; i++)
+        row[i + 1]++;
+      n_touching += (gsize) (i1 - i0);
+      if (n_touching > MAX_GRID_OVERLAPS)
         {
-          double e0 = (double) i * epoch_length;
-          double e1 = (double) (i + 1) * epoch_length;
-          double overlap = MIN (iv->end, e1) - MAX (iv->onset, e0);
-
-          if (overlap <= 0)
-            continue;
-          votes[i * n_slots + slot] += overlap;
-          if (with_confidence && !isnan (iv->confidence))
-            {
-              weighted[i * n_slots + slot] += overlap * iv->confidence;
-              confident[i * n_slots + slot] += overlap;
-            }
+          g_set_error (error, BX_HYPNOGRAM_ERROR, BX_HYPNOGRAM_ERROR_FORMAT,
+                       "%s: the labels overlap too much (more than %d epoch-label pairs)", source,
+                       MAX_GRID_OVERLAPS);
+          return NULL;
         }
     }
+  for (guint i = 0; i < n_epochs; i++)
+    row[i + 1] += row[i];
+  touching = g_new (guint, n_touching + 1);
+  fill = g_memdup2 (row, sizeof (gsize) * ((gsize) n_epochs + 1));
+  for (guint k = 0; k < intervals->len; k++)
+    {
+      gint64 i0, i1;
+
+      interval_epochs (&g_array_index (intervals, Interval, k), epoch_length, n_epochs, &i0, &i1);
+      for (gint64 i = i0; i < i1; i++)
+        touching[fill[i]++] = k;
+    }
+
+  hypnogram = bx_hypnogram_new (0.0, epoch_length, n_epochs);
+  if (with_confidence)
+    bx_hypnogram_ensure_confidence (hypnogram);
 
   for (guint i = 0; i < n_epochs; i++)
     {
-      const double *v = votes + (gsize) i * n_slots;
+      double e0 = (double) i * epoch_length;
+      double e1 = (double) (i + 1) * epoch_length;
       double covered = 0.0;
       gsize best = 0;
       gboolean tie = FALSE;
 
-      for (gsize s = 0; s < n_slots; s++)
+      if (row[i] == row[i + 1])
+        continue;
+      memset (votes, 0, sizeof (double) * n_slots);
+      memset (weighted, 0, sizeof (double) * n_slots);
+      memset (confident, 0, sizeof (double) * n_slots);
+      for (gsize t = row[i]; t < row[i + 1]; t++)
         {
-          covered += v[s];
-          if (v[s] > v[best])
-            best = s;
+          const Interval *iv = &g_array_index (intervals, Interval, touching[t]);
+          double overlap = MIN (iv->end, e1) - MAX (iv->onset, e0);
+          gsize slot = iv->value < 0 ? 0 : (gsize) iv->value + 1;
+
+          if (overlap <= 0)
+            continue;
+          votes[slot] += overlap;
+          covered += overlap;
+          if (!isnan (iv->confidence))
+            {
+              weighted[slot] += overlap * iv->confidence;
+              confident[slot] += overlap;
+            }
         }
+      for (gsize s = 1; s < n_slots; s++)
+        if (votes[s] > votes[best])
+          best = s;
       for (gsize s = 0; s < n_slots; s++)
-        if (s != best && fabs (v[s] - v[best]) <= 1e-9 * epoch_length)
+        if (s != best && fabs (votes[s] - votes[best]) <= 1e-9 * epoch_length)
           tie = TRUE;
       /* An epoch won by "?" events is unknown but keeps their confidence. */
       if (covered < 0.5 * epoch_length * (1 - 1e-9) || tie)
         continue;
       hypnogram->stages[i] = (gint8) (best - 1);
-      if (with_confidence && confident[(gsize) i * n_slots + best] > 0)
-        hypnogram->confidence[i]
-            = (float) (weighted[(gsize) i * n_slots + best] / confident[(gsize) i * n_slots + best]);
+      if (with_confidence && confident[best] > 0)
+        hypnogram->confidence[i] = (float) (weighted[best] / confident[best]);
     }
   return g_steal_pointer (&hypnogram);
 }
 
-static guint
+static double
 grid_size (double total_duration, double max_end, double epoch_length)
 {
   double n;
@@ -1110,9 +1155,7 @@ grid_size (double total_duration, double max_end, double epoch_length)
     n = floor (total_duration / epoch_length + 1e-6);
   else
     n = ceil (max_end / epoch_length - 1e-6);
-  if (n < 0)
-    n = 0;
-  return (guint) MIN (n, (double) G_MAXINT32);
+  return MAX (n, 0.0);
 }
 
 /* Shared by bx_label_track_to_hypnogram and bx_hypnogram_from_annotations.
@@ -1127,7 +1170,7 @@ track_to_hypnogram (const BxLabelTrack *track, const BxLabelMap *map, double epo
   gboolean with_confidence = FALSE;
   int max_value = -1;
   double max_end = 0.0;
-  guint n_epochs;
+  double n_epochs_needed;
   GArray *events = track->events;
   g_autoptr (GArray) mapped_values = g_array_new (FALSE, FALSE, sizeof (int));
 
@@ -1214,8 +1257,16 @@ track_to_hypnogram (const BxLabelTrack *track, const BxLabelMap *map, double epo
       return NULL;
     }
 
-  n_epochs = grid_size (total_duration, max_end, epoch_length);
-  return intervals_to_grid (intervals, max_value, epoch_length, n_epochs, with_confidence);
+  n_epochs_needed = grid_size (total_duration, max_end, epoch_length);
+  if (!(n_epochs_needed <= MAX_GRID_EPOCHS))
+    {
+      g_set_error (error, BX_HYPNOGRAM_ERROR, BX_HYPNOGRAM_ERROR_FORMAT,
+                   "%s: %.0f epochs of %g s (labels up to %g s) exceed the limit of %d epochs", track->source,
+                   n_epochs_needed, epoch_length, total_duration > 0 ? total_duration : max_end, MAX_GRID_EPOCHS);
+      return NULL;
+    }
+  return intervals_to_grid (track->source, intervals, max_value, epoch_length, (guint) n_epochs_needed,
+                            with_confidence, error);
 }
 
 BxHypnogram *

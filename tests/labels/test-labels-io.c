@@ -350,6 +350,18 @@ test_parse_errors (void)
     g_clear_error (&error);
   }
 
+  /* A label a million days away would need a grid of billions of epochs. */
+  {
+    g_autoptr (BxLabelTrack) t = parse_string ("f.csv", "onset,duration,label\n0,30,W\n1e11,30,N2\n",
+                                               BX_LABEL_FORMAT_AUTO, &error);
+
+    g_assert_no_error (error);
+    h = bx_label_track_to_hypnogram (t, NULL, 30, 0, &error);
+    g_assert_null (h);
+    assert_error_mentions (error, BX_HYPNOGRAM_ERROR_FORMAT, "f.csv", "exceed the limit", NULL);
+    g_clear_error (&error);
+  }
+
   /* Text formats only hold labels: no stage at all is an error. */
   {
     static const char *const classes[] = { "rest", "task" };
@@ -823,6 +835,88 @@ test_round_trip_long (void)
   bx_test_tmpdir_remove (dir);
 }
 
+/* Robustness: thousands of randomly damaged copies of the fixtures (bytes
+ * changed, removed, duplicated; separators, quotes and line ends inserted;
+ * truncation) must each give either a track or an error, never both or
+ * neither, and never a crash or a sanitizer report. */
+static void
+test_mutations (void)
+{
+  static const char *const fixtures[] = { "labels/edge.csv", "labels/events.tsv", "labels/dreams_small.txt",
+                                          "labels/bad_stage.csv" };
+  static const char inserts[] = { ',', '\t', '"', '\n', '\r', '#', '-', '.', '?', '\0', '\xff', 'e', '9' };
+  static const BxLabelFormat formats[] = { BX_LABEL_FORMAT_AUTO, BX_LABEL_FORMAT_CSV, BX_LABEL_FORMAT_TSV,
+                                           BX_LABEL_FORMAT_DREAMS };
+  GRand *rand = g_rand_new_with_seed (20261125);
+  guint n_ok = 0, n_error = 0;
+
+  for (gsize f = 0; f < G_N_ELEMENTS (fixtures); f++)
+    {
+      g_autofree char *path = bx_test_fixture_path (fixtures[f]);
+      g_autofree char *original = NULL;
+      gsize length = 0;
+
+      g_assert_true (g_file_get_contents (path, &original, &length, NULL));
+      for (int iteration = 0; iteration < 1500; iteration++)
+        {
+          GArray *bytes = g_array_new (FALSE, FALSE, 1);
+          int n_edits = g_rand_int_range (rand, 1, 5);
+          BxLabelReadOptions options = { .format = formats[g_rand_int_range (rand, 0, G_N_ELEMENTS (formats))] };
+          g_autoptr (GError) error = NULL;
+          g_autoptr (BxLabelTrack) track = NULL;
+
+          g_array_append_vals (bytes, original, (guint) length);
+          for (int e = 0; e < n_edits && bytes->len > 0; e++)
+            {
+              guint at = (guint) g_rand_int_range (rand, 0, (gint32) bytes->len);
+              char c = inserts[g_rand_int_range (rand, 0, G_N_ELEMENTS (inserts))];
+
+              switch (g_rand_int_range (rand, 0, 5))
+                {
+                case 0:
+                  bytes->data[at] = (char) g_rand_int_range (rand, 0, 256);
+                  break;
+                case 1:
+                  g_array_remove_index (bytes, at);
+                  break;
+                case 2:
+                  g_array_insert_val (bytes, at, c);
+                  break;
+                case 3:
+                  g_array_set_size (bytes, at);
+                  break;
+                default:
+                  {
+                    char same = bytes->data[at];
+
+                    g_array_insert_val (bytes, at, same);
+                  }
+                  break;
+                }
+            }
+          track = bx_label_track_parse ("mutant.txt", bytes->data, bytes->len, &options, &error);
+          g_assert_true ((track == NULL) != (error == NULL));
+          if (track != NULL)
+            {
+              g_autoptr (BxHypnogram) h = bx_label_track_to_hypnogram (track, NULL, 30, 0, &error);
+
+              g_assert_true ((h == NULL) != (error == NULL));
+              n_ok++;
+            }
+          else
+            {
+              g_assert_nonnull (strstr (error->message, "mutant.txt"));
+              n_error++;
+            }
+          g_array_unref (bytes);
+        }
+    }
+  g_rand_free (rand);
+  g_test_message ("%u parsed, %u rejected", n_ok, n_error);
+  g_assert_cmpuint (n_ok, >, 0);
+  g_assert_cmpuint (n_error, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -838,5 +932,6 @@ main (int argc, char **argv)
   g_test_add_func ("/labels/io/whole-recording", test_whole_recording);
   g_test_add_func ("/labels/io/round-trip-text", test_round_trip_text);
   g_test_add_func ("/labels/io/round-trip-long", test_round_trip_long);
+  g_test_add_func ("/labels/io/mutations", test_mutations);
   return g_test_run ();
 }
