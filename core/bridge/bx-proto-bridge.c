@@ -4,6 +4,8 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "nn/bx-nn.h"
+
 gsize
 bx_proto_bridge_n_params (const BxProtoBridge *b)
 {
@@ -178,4 +180,53 @@ bx_proto_bridge_new_empty (guint d_new, guint d_old, guint rank, guint n_prototy
                            BxBridgeLayout layout)
 {
   return bridge_alloc (d_new, d_old, rank, n_prototypes, n_tokens, layout);
+}
+
+BxProtoBridge *
+bx_proto_bridge_new (guint d_new, guint d_old, guint rank, guint n_prototypes, guint n_tokens, BxBridgeLayout layout,
+                     guint64 seed)
+{
+  BxProtoBridge *b = bridge_alloc (d_new, d_old, rank, n_prototypes, n_tokens, layout);
+  BxRng rng;
+
+  /* A: kaiming_uniform_(a=√5) = U(−1/√d_new, 1/√d_new); B stays 0 so the
+   * bridge starts as the zero map (LoRA-style); prototypes: 'rand_P' N(0,1). */
+  bx_rng_init (&rng, seed);
+  bx_rng_fill_kaiming_uniform (&rng, b->A, (size_t) rank * d_new, (int) d_new);
+  bx_rng_fill_normal (&rng, b->prototypes, (size_t) d_old * n_prototypes, 0.0f, 1.0f);
+  return b;
+}
+
+gboolean
+bx_proto_bridge_init_real (BxProtoBridge *bridge, const float *vectors, gsize n_vectors, guint64 seed,
+                           GError **error)
+{
+  g_autofree gsize *order = NULL;
+  BxRng rng;
+
+  if (n_vectors < bridge->n_prototypes)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "'randreal' prototypes need at least %u real layer-input vectors, only %" G_GSIZE_FORMAT
+                   " are available", bridge->n_prototypes, n_vectors);
+      return FALSE;
+    }
+  /* Seeded Fisher–Yates over the vector indices (the reference shuffles the
+   * whole matrix with numpy and takes the first P rows). */
+  order = g_new (gsize, n_vectors);
+  for (gsize i = 0; i < n_vectors; i++)
+    order[i] = i;
+  bx_rng_init (&rng, seed);
+  for (gsize i = n_vectors - 1; i > 0; i--)
+    {
+      gsize j = (gsize) (bx_rng_next_u64 (&rng) % (i + 1));
+      gsize t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+  /* prototypes is (d_old, P): column p is vector order[p]. */
+  for (guint p = 0; p < bridge->n_prototypes; p++)
+    for (guint d = 0; d < bridge->d_old; d++)
+      bridge->prototypes[(gsize) d * bridge->n_prototypes + p] = vectors[order[p] * bridge->d_old + d];
+  return TRUE;
 }

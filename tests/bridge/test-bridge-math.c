@@ -14,38 +14,6 @@
 #include "bridge/bx-metrics.h"
 #include "bx-test-data.h"
 
-static double *
-load_doubles (const char *name, gsize *out_n)
-{
-  g_autofree char *path = bx_test_fixture_path (name);
-  g_autofree char *text = NULL;
-  g_autoptr (GError) error = NULL;
-  g_auto (GStrv) tokens = NULL;
-  GArray *values = g_array_new (FALSE, FALSE, sizeof (double));
-
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  tokens = g_strsplit_set (text, " \n\t", -1);
-  for (char **t = tokens; *t != NULL; t++)
-    if (**t != '\0')
-      {
-        double v = g_ascii_strtod (*t, NULL);
-        g_array_append_val (values, v);
-      }
-  *out_n = values->len;
-  return (double *) g_array_free (values, FALSE);
-}
-
-static int *
-load_ints (const char *name, gsize *out_n)
-{
-  g_autofree double *d = load_doubles (name, out_n);
-  int *out = g_new (int, *out_n);
-  for (gsize i = 0; i < *out_n; i++)
-    out[i] = (int) d[i];
-  return out;
-}
-
 static void
 test_metrics (gconstpointer data)
 {
@@ -54,9 +22,9 @@ test_metrics (gconstpointer data)
   g_autofree char *f_pred = g_strdup_printf ("bridge/metrics_%s_pred.txt", name);
   g_autofree char *f_exp = g_strdup_printf ("bridge/metrics_%s_expected.txt", name);
   gsize n, n2, n_exp, skipped;
-  g_autofree int *y_true = load_ints (f_true, &n);
-  g_autofree int *y_pred = load_ints (f_pred, &n2);
-  g_autofree double *expected = load_doubles (f_exp, &n_exp);
+  g_autofree int *y_true = bx_test_load_fixture_ints (f_true, &n);
+  g_autofree int *y_pred = bx_test_load_fixture_ints (f_pred, &n2);
+  g_autofree double *expected = bx_test_load_fixture_doubles (f_exp, &n_exp);
   g_autoptr (BxMetrics) m = NULL;
   guint k = 0;
 
@@ -96,10 +64,10 @@ load_case (const char *name, double **X, int **y, gsize *n, guint *p)
   g_autofree char *fy = g_strdup_printf ("bridge/logreg_%s_y.txt", name);
   g_autofree char *fs = g_strdup_printf ("bridge/logreg_%s_shape.txt", name);
   gsize nx, ny, ns;
-  g_autofree double *shape = load_doubles (fs, &ns);
+  g_autofree double *shape = bx_test_load_fixture_doubles (fs, &ns);
 
-  *X = load_doubles (fx, &nx);
-  *y = load_ints (fy, &ny);
+  *X = bx_test_load_fixture_doubles (fx, &nx);
+  *y = bx_test_load_fixture_ints (fy, &ny);
   *n = (gsize) shape[0];
   *p = (guint) shape[1];
   g_assert_cmpuint (nx, ==, *n * *p);
@@ -115,7 +83,7 @@ test_kfold (gconstpointer data)
   g_autofree char *ff = g_strdup_printf ("bridge/logreg_%s_folds.txt", name);
   gsize n, nf;
   guint p;
-  g_autofree int *expected = load_ints (ff, &nf);
+  g_autofree int *expected = bx_test_load_fixture_ints (ff, &nf);
   g_autofree int *folds = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -137,7 +105,7 @@ test_logreg_cv (gconstpointer data)
   g_autofree char *fc = g_strdup_printf ("bridge/logreg_%s_cv.txt", name);
   gsize n, nc;
   guint p;
-  g_autofree double *expected = load_doubles (fc, &nc);
+  g_autofree double *expected = bx_test_load_fixture_doubles (fc, &nc);
   double folds[5], mean;
   g_autoptr (GError) error = NULL;
 
@@ -194,10 +162,10 @@ static void
 test_cka (void)
 {
   gsize nx, ny, ns, ne;
-  g_autofree double *X = load_doubles ("bridge/cka_X.txt", &nx);
-  g_autofree double *Y = load_doubles ("bridge/cka_Y.txt", &ny);
-  g_autofree double *shape = load_doubles ("bridge/cka_shape.txt", &ns);
-  g_autofree double *expected = load_doubles ("bridge/cka_expected.txt", &ne);
+  g_autofree double *X = bx_test_load_fixture_doubles ("bridge/cka_X.txt", &nx);
+  g_autofree double *Y = bx_test_load_fixture_doubles ("bridge/cka_Y.txt", &ny);
+  g_autofree double *shape = bx_test_load_fixture_doubles ("bridge/cka_shape.txt", &ns);
+  g_autofree double *expected = bx_test_load_fixture_doubles ("bridge/cka_expected.txt", &ne);
   gsize n = (gsize) shape[0];
   guint p = (guint) shape[1], q = (guint) shape[2];
   g_autofree float *Xf = g_new (float, nx);

@@ -11,21 +11,8 @@ static float *
 load_floats (const char *layout, const char *name, gsize *out_n)
 {
   g_autofree char *rel = g_strdup_printf ("bridge/proto_%s_%s.txt", layout, name);
-  g_autofree char *path = bx_test_fixture_path (rel);
-  g_autofree char *text = NULL;
-  g_auto (GStrv) tokens = NULL;
-  GArray *values = g_array_new (FALSE, FALSE, sizeof (float));
 
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  tokens = g_strsplit_set (text, " \n", -1);
-  for (char **t = tokens; *t != NULL; t++)
-    if (**t != '\0')
-      {
-        float v = (float) g_ascii_strtod (*t, NULL);
-        g_array_append_val (values, v);
-      }
-  *out_n = values->len;
-  return (float *) g_array_free (values, FALSE);
+  return bx_test_load_fixture_floats (rel, out_n);
 }
 
 static void

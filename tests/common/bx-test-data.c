@@ -45,6 +45,53 @@ bx_test_fixture_path (const char *relative)
   return g_steal_pointer (&path);
 }
 
+double *
+bx_test_load_fixture_doubles (const char *relative, gsize *out_n)
+{
+  g_autofree char *path = bx_test_fixture_path (relative);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) tokens = NULL;
+  GArray *values = g_array_new (FALSE, FALSE, sizeof (double));
+
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    g_error ("cannot read fixture %s: %s", path, error->message);
+  tokens = g_strsplit_set (text, " \t\r\n", -1);
+  for (char **t = tokens; *t != NULL; t++)
+    if (**t != '\0')
+      {
+        char *end = NULL;
+        double v = g_ascii_strtod (*t, &end);
+        if (end == NULL || *end != '\0')
+          g_error ("fixture %s: '%s' is not a number", path, *t);
+        g_array_append_val (values, v);
+      }
+  *out_n = values->len;
+  return (double *) g_array_free (values, FALSE);
+}
+
+float *
+bx_test_load_fixture_floats (const char *relative, gsize *out_n)
+{
+  g_autofree double *d = bx_test_load_fixture_doubles (relative, out_n);
+  float *out = g_new (float, MAX (*out_n, 1));
+
+  for (gsize i = 0; i < *out_n; i++)
+    out[i] = (float) d[i];
+  return out;
+}
+
+int *
+bx_test_load_fixture_ints (const char *relative, gsize *out_n)
+{
+  g_autofree double *d = bx_test_load_fixture_doubles (relative, out_n);
+  int *out = g_new (int, MAX (*out_n, 1));
+
+  for (gsize i = 0; i < *out_n; i++)
+    out[i] = (int) d[i];
+  return out;
+}
+
 char *
 bx_test_tmpdir_new (void)
 {

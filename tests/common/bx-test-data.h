@@ -20,6 +20,12 @@ char *bx_test_shared_data_path (const char *relative);
  * missing fixture is a test failure, not a skip. */
 char *bx_test_fixture_path (const char *relative);
 
+/* Numbers of a committed plain-text fixture (whitespace-separated, as the
+ * tests/reference/ scripts write them with %.9g/%.17g). */
+double *bx_test_load_fixture_doubles (const char *relative, gsize *out_n);
+float *bx_test_load_fixture_floats (const char *relative, gsize *out_n);
+int *bx_test_load_fixture_ints (const char *relative, gsize *out_n);
+
 /* A fresh temporary directory, removed with bx_test_tmpdir_remove(). */
 char *bx_test_tmpdir_new (void);
 void bx_test_tmpdir_remove (const char *path);
