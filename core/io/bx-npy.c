@@ -75,10 +75,11 @@ scan_int (Scan *s, gint64 *v)
   const char *start = s->p;
   while (s->p < s->end && g_ascii_isdigit (*s->p))
     s->p++;
-  if (s->p == start || s->p - start > 18)
+  if (s->p == start || s->p - start > 40)
     return FALSE;
   g_autofree char *num = g_strndup (start, (gsize) (s->p - start));
-  *v = g_ascii_strtoll (num, NULL, 10);
+  if (!g_ascii_string_to_signed (num, 10, 0, G_MAXINT64, v, NULL))
+    return FALSE;
   /* numpy may write 3L on Python 2. */
   if (s->p < s->end && *s->p == 'L')
     s->p++;
@@ -223,7 +224,7 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
                 }
               if (!scan_int (&s, &v))
                 {
-                  npy_fail (error, name, "shape entry is not a non-negative integer");
+                  npy_fail (error, name, "shape entry is not an integer in [0, 2^63)");
                   return NULL;
                 }
               shape[ndim++] = v;

@@ -275,6 +275,7 @@ parse_directory (BxZip *zip, GError **error)
 
   /* Members must not share bytes (overlapping members are a zip-bomb trick). */
   g_autoptr (GPtrArray) sorted = g_ptr_array_copy (zip->entries, NULL, NULL);
+  g_ptr_array_set_free_func (sorted, NULL); /* the copy inherits the entries' free func */
   g_ptr_array_sort (sorted, compare_entry_offset);
   for (guint i = 1; i < sorted->len; i++)
     {
