@@ -234,11 +234,11 @@ save("norm_lead", lead)
 
 # --- labels: FFT-resampled + rounded, then FOG-style epoching ----------------------------------
 runs = []
-while sum(len(r) for r in runs) < 3000:
-    runs.append(np.full(int(rng.integers(20, 400)), int(rng.integers(0, 3))))
-labels = np.concatenate(runs)[:3000]
+while sum(len(r) for r in runs) < 8000:
+    runs.append(np.full(int(rng.integers(150, 1800)), int(rng.integers(0, 3))))
+labels = np.concatenate(runs)[:8000]
 save("lab_x", labels)
-lab = np.round(signal.resample(labels, 780)).astype(int)  # 500 Hz -> 130 Hz
+lab = np.round(signal.resample(labels, 2080)).astype(int)  # 500 Hz -> 130 Hz
 save("lab_y", lab)
 
 
@@ -257,7 +257,10 @@ def split_labels(labels, sf, seconds, step_seconds, min_ratio):
 
 
 save("epoch_labels", lab)
-save("epoch_out", split_labels(lab, 130.0, 3, 0.3, 0.8))
+epochs = split_labels(lab, 130.0, 3, 0.3, 0.8)
+n_windows = (len(lab) - 390) // 39 + 1
+assert 5 < len(epochs) // 2 < n_windows, "fixture should keep some windows and drop others"
+save("epoch_out", epochs)
 
 total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
 print("wrote %d files, %.0f kB" % (len(os.listdir(out)), total / 1024))
