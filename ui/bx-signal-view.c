@@ -1,0 +1,1264 @@
+/* bx-signal-view.c — stacked multi-channel traces drawn with GtkSnapshot + cairo. */
+#include "config.h"
+
+#include "bx-signal-view.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "bx-overlay-track.h"
+#include "bx-stage-style.h"
+
+#define LABEL_WIDTH 132
+#define RULER_HEIGHT 24
+#define BAND_HEIGHT 18
+#define RIGHT_MARGIN 8
+/* Above this many samples per trace in view, columns come from the pyramid
+ * (unfiltered); below, raw samples are read, filtered and cached. 256 Hz ×
+ * 4 min: reading it for 20 traces takes a few ms. */
+#define RAW_MAX_SAMPLES (1 << 16)
+
+typedef struct {
+  guint id;                  /* creation order: index of the pyramid build */
+  BxTraceSource source;
+  char *label;
+  char *unit;                /* for display: "µV", "mV", "%", ... */
+  double sample_rate;
+  gint64 n_samples;
+  BxModality modality;
+  gboolean filterable;       /* electrophysiology; SpO2, position etc. are never filtered */
+  double gain;
+  double offset;
+  gboolean visible;
+  gboolean has_colour;
+  GdkRGBA colour;
+  BxPyramid *pyramid;
+  double auto_scale;         /* unit from centre line to slot edge at gain 1 */
+  double baseline;
+  /* Raw cache: samples [raw_first, raw_first + raw_n), display-filtered. */
+  float *raw;
+  gint64 raw_first;
+  gint64 raw_n;
+} Trace;
+
+struct _BxSignalView
+{
+  GtkWidget parent_instance;
+
+  BxRecording *recording;
+  GDateTime *recording_start;
+  double duration;
+  GPtrArray *traces;          /* Trace*, display order */
+  guint n_created;
+  guint n_pyramids;
+  GCancellable *cancellable;
+  guint n_threads;
+
+  double start;
+  double length;
+  int current_epoch;
+  double epoch_length;
+
+  const BxHypnogram *scoring;
+  GListModel *tracks;
+  const BxAnnotationList *annotations;
+  BxDisplayFilter filter;
+  gboolean has_palette;
+  GdkRGBA palette[BX_N_MODALITIES];
+};
+
+G_DEFINE_FINAL_TYPE (BxSignalView, bx_signal_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_START,
+  PROP_PAGE_LENGTH,
+  PROP_OVERVIEW_READY,
+  N_PROPS
+};
+
+enum {
+  TRACES_CHANGED,
+  EPOCH_CLICKED,
+  SCROLL_PAGES,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+trace_free (gpointer data)
+{
+  Trace *t = data;
+
+  g_free (t->label);
+  g_free (t->unit);
+  g_free (t->raw);
+  bx_pyramid_free (t->pyramid);
+  g_free (t);
+}
+
+static void
+trace_drop_raw (Trace *t)
+{
+  g_clear_pointer (&t->raw, g_free);
+  t->raw_n = 0;
+}
+
+/* EDF files spell micro-volts many ways ("uV", "UV" in DREAMS); show one. */
+static char *
+display_unit (const char *unit)
+{
+  if (unit == NULL || *unit == '\0')
+    return g_strdup ("");
+  if (g_ascii_strcasecmp (unit, "uV") == 0 || g_strcmp0 (unit, "µV") == 0)
+    return g_strdup ("µV");
+  if (g_ascii_strcasecmp (unit, "mV") == 0)
+    return g_strdup ("mV");
+  if (g_ascii_strcasecmp (unit, "V") == 0)
+    return g_strdup ("V");
+  return g_strdup (unit);
+}
+
+static gboolean
+modality_is_filterable (BxModality m)
+{
+  return m == BX_MODALITY_EEG || m == BX_MODALITY_EOG || m == BX_MODALITY_EMG || m == BX_MODALITY_ECG;
+}
+
+static Trace *
+get_trace (BxSignalView *self, guint index)
+{
+  g_return_val_if_fail (index < self->traces->len, NULL);
+  return g_ptr_array_index (self->traces, index);
+}
+
+static Trace *
+find_trace_by_id (BxSignalView *self, guint id)
+{
+  for (guint i = 0; i < self->traces->len; i++)
+    {
+      Trace *t = g_ptr_array_index (self->traces, i);
+
+      if (t->id == id)
+        return t;
+    }
+  return NULL;
+}
+
+static void
+update_accessible (BxSignalView *self)
+{
+  g_autofree char *description = NULL;
+  guint n_visible = 0;
+
+  for (guint i = 0; i < self->traces->len; i++)
+    n_visible += ((Trace *) g_ptr_array_index (self->traces, i))->visible;
+  description = g_strdup_printf (_("%u channels shown, %.0f s from %.0f s after the start"), n_visible,
+                                 self->length, self->start);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+}
+
+static void
+on_pyramid_ready (guint id, BxPyramid *pyramid, gpointer user_data)
+{
+  BxSignalView *self = user_data;
+  Trace *t = find_trace_by_id (self, id);
+
+  if (t == NULL)
+    {
+      bx_pyramid_free (pyramid);
+      return;
+    }
+  g_clear_pointer (&t->pyramid, bx_pyramid_free);
+  t->pyramid = pyramid;
+  t->auto_scale = bx_pyramid_get_typical_amplitude (pyramid);
+  t->baseline = bx_pyramid_get_mean (pyramid);
+  self->n_pyramids++;
+  if (self->n_pyramids == self->traces->len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OVERVIEW_READY]);
+  g_signal_emit (self, signals[TRACES_CHANGED], 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_build_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!bx_pyramid_build_finish (result, &error) && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("Could not build the overview of the recording: %s", error->message);
+}
+
+static Trace *
+add_trace (BxSignalView *self, const BxTraceSource *source, const char *label)
+{
+  const BxChannel *ch = bx_recording_get_channel (self->recording, source->channel);
+  Trace *t = g_new0 (Trace, 1);
+
+  t->id = self->n_created++;
+  t->source = *source;
+  t->label = g_strdup (label != NULL ? label : ch->label);
+  t->unit = display_unit (ch->physical_dimension);
+  t->sample_rate = ch->sample_rate;
+  t->n_samples = ch->n_samples;
+  if (source->minus_channel >= 0)
+    t->n_samples = MIN (t->n_samples, bx_recording_get_channel (self->recording, (guint) source->minus_channel)->n_samples);
+  t->modality = ch->modality;
+  t->filterable = modality_is_filterable (ch->modality);
+  t->gain = 1.0;
+  t->visible = TRUE;
+  /* Until the pyramid says better: the channel's declared range. */
+  t->auto_scale = fabs (ch->physical_max - ch->physical_min) / 2;
+  if (!(t->auto_scale > 0))
+    t->auto_scale = 1;
+  t->baseline = source->minus_channel >= 0 ? 0 : (ch->physical_max + ch->physical_min) / 2;
+  g_ptr_array_add (self->traces, t);
+  return t;
+}
+
+void
+bx_signal_view_set_recording (BxSignalView *self, BxRecording *recording, guint n_threads)
+{
+  g_autofree BxTraceSource *sources = NULL;
+  guint n;
+
+  g_return_if_fail (BX_IS_SIGNAL_VIEW (self));
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_ptr_array_set_size (self->traces, 0);
+  g_clear_pointer (&self->recording, bx_recording_unref);
+  g_clear_pointer (&self->recording_start, g_date_time_unref);
+  self->n_created = 0;
+  self->n_pyramids = 0;
+  self->n_threads = n_threads;
+  if (recording == NULL)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
+
+  self->recording = bx_recording_ref (recording);
+  self->recording_start = g_date_time_ref (bx_recording_get_start (recording));
+  self->duration = bx_recording_get_duration (recording);
+  n = bx_recording_get_n_channels (recording);
+  sources = g_new0 (BxTraceSource, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      sources[i].channel = i;
+      sources[i].minus_channel = -1;
+      add_trace (self, &sources[i], NULL);
+    }
+  self->cancellable = g_cancellable_new ();
+  if (n > 0)
+    bx_pyramid_build_async (recording, sources, n, 0, n_threads, self->cancellable, on_pyramid_ready, self,
+                            on_build_done, NULL);
+  g_signal_emit (self, signals[TRACES_CHANGED], 0);
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+BxRecording *
+bx_signal_view_get_recording (BxSignalView *self)
+{
+  g_return_val_if_fail (BX_IS_SIGNAL_VIEW (self), NULL);
+  return self->recording;
+}
+
+gboolean
+bx_signal_view_get_overview_ready (BxSignalView *self)
+{
+  g_return_val_if_fail (BX_IS_SIGNAL_VIEW (self), FALSE);
+  return self->recording != NULL && self->n_pyramids == self->traces->len;
+}
+
+void
+bx_signal_view_set_window (BxSignalView *self, double start, double length)
+{
+  g_return_if_fail (BX_IS_SIGNAL_VIEW (self));
+  g_return_if_fail (length > 0);
+
+  if (self->start == start && self->length == length)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->start != start)
+    {
+      self->start = start;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_START]);
+    }
+  if (self->length != length)
+    {
+      self->length = length;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_LENGTH]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+bx_signal_view_get_start (BxSignalView *self)
+{
+  return self->start;
+}
+
+double
+bx_signal_view_get_page_length (BxSignalView *self)
+{
+  return self->length;
+}
+
+void
+bx_signal_view_set_current_epoch (BxSignalView *self, int epoch, double epoch_length)
+{
+  g_return_if_fail (BX_IS_SIGNAL_VIEW (self));
+
+  self->current_epoch = epoch;
+  self->epoch_length = epoch_length > 0 ? epoch_length : 30;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+bx_signal_view_set_scoring (BxSignalView *self, const BxHypnogram *scoring)
+{
+  self->scoring = scoring;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_tracks_changed (GListModel *model, guint position, guint removed, guint added, gpointer user_data)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (user_data));
+}
+
+void
+bx_signal_view_set_overlay_tracks (BxSignalView *self, GListModel *tracks)
+{
+  g_return_if_fail (BX_IS_SIGNAL_VIEW (self));
+
+  if (self->tracks != NULL)
+    g_signal_handlers_disconnect_by_data (self->tracks, self);
+  g_set_object (&self->tracks, tracks);
+  if (tracks != NULL)
+    g_signal_connect_object (tracks, "items-changed", G_CALLBACK (on_tracks_changed), self, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+bx_signal_view_set_annotations (BxSignalView *self, const BxAnnotationList *annotations)
+{
+  self->annotations = annotations;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+bx_signal_view_labels_changed (BxSignalView *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+bx_signal_view_set_filter (BxSignalView *self, const BxDisplayFilter *filter)
+{
+  g_return_if_fail (BX_IS_SIGNAL_VIEW (self));
+
+  self->filter = *filter;
+  for (guint i = 0; i < self->traces->len; i++)
+    trace_drop_raw (g_ptr_array_index (self->traces, i));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const BxDisplayFilter *
+bx_signal_view_get_filter (BxSignalView *self)
+{
+  return &self->filter;
+}
+
+void
+bx_signal_view_set_palette (BxSignalView *self, const GdkRGBA *modality_colours)
+{
+  self->has_palette = modality_colours != NULL;
+  if (modality_colours != NULL)
+    memcpy (self->palette, modality_colours, sizeof self->palette);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint
+bx_signal_view_get_n_traces (BxSignalView *self)
+{
+  return self->traces->len;
+}
+
+const char *
+bx_signal_view_get_trace_label (BxSignalView *self, guint index)
+{
+  return get_trace (self, index)->label;
+}
+
+const char *
+bx_signal_view_get_trace_unit (BxSignalView *self, guint index)
+{
+  return get_trace (self, index)->unit;
+}
+
+double
+bx_signal_view_get_trace_gain (BxSignalView *self, guint index)
+{
+  return get_trace (self, index)->gain;
+}
+
+void
+bx_signal_view_set_trace_gain (BxSignalView *self, guint index, double gain)
+{
+  g_return_if_fail (gain > 0);
+  get_trace (self, index)->gain = gain;
+  g_signal_emit (self, signals[TRACES_CHANGED], 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+bx_signal_view_set_trace_offset (BxSignalView *self, guint index, double offset)
+{
+  get_trace (self, index)->offset = offset;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+bx_signal_view_get_trace_offset (BxSignalView *self, guint index)
+{
+  return get_trace (self, index)->offset;
+}
+
+gboolean
+bx_signal_view_get_trace_visible (BxSignalView *self, guint index)
+{
+  return get_trace (self, index)->visible;
+}
+
+void
+bx_signal_view_set_trace_visible (BxSignalView *self, guint index, gboolean visible)
+{
+  get_trace (self, index)->visible = !!visible;
+  update_accessible (self);
+  g_signal_emit (self, signals[TRACES_CHANGED], 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+bx_signal_view_set_trace_colour (BxSignalView *self, guint index, const GdkRGBA *colour)
+{
+  Trace *t = get_trace (self, index);
+
+  t->has_colour = colour != NULL;
+  if (colour != NULL)
+    t->colour = *colour;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+trace_colour (BxSignalView *self, const Trace *t, const GdkRGBA *fg, GdkRGBA *out)
+{
+  if (t->has_colour)
+    *out = t->colour;
+  else if (self->has_palette && t->modality < BX_N_MODALITIES)
+    *out = self->palette[t->modality];
+  else
+    *out = *fg;
+}
+
+void
+bx_signal_view_get_trace_colour (BxSignalView *self, guint index, GdkRGBA *out)
+{
+  GdkRGBA fg = { 0, 0, 0, 1 };
+
+  trace_colour (self, get_trace (self, index), &fg, out);
+}
+
+void
+bx_signal_view_move_trace (BxSignalView *self, guint from, guint to)
+{
+  Trace *t;
+
+  g_return_if_fail (from < self->traces->len && to < self->traces->len);
+  if (from == to)
+    return;
+  t = g_ptr_array_steal_index (self->traces, from);
+  g_ptr_array_insert (self->traces, (int) to, t);
+  g_signal_emit (self, signals[TRACES_CHANGED], 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+bx_signal_view_add_derivation (BxSignalView *self, guint channel_a, guint channel_b, GError **error)
+{
+  const BxChannel *a, *b;
+  BxTraceSource source = { channel_a, (int) channel_b };
+  g_autofree char *label = NULL;
+  double factor = 1;
+  Trace *t;
+
+  g_return_val_if_fail (self->recording != NULL, FALSE);
+  a = bx_recording_get_channel (self->recording, channel_a);
+  b = bx_recording_get_channel (self->recording, channel_b);
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  if (channel_a == channel_b)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("A derivation needs two different channels"));
+      return FALSE;
+    }
+  if (a->sample_rate != b->sample_rate)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Cannot derive “%s − %s”: sampled at %g Hz and %g Hz"), a->label, b->label, a->sample_rate,
+                   b->sample_rate);
+      return FALSE;
+    }
+  if (!bx_unit_scale (a->physical_dimension, b->physical_dimension, &factor) || fabs (factor - 1) > 1e-9)
+    {
+      if (g_strcmp0 (a->physical_dimension, b->physical_dimension) != 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("Cannot derive “%s − %s”: units “%s” and “%s” differ"), a->label, b->label,
+                       a->physical_dimension, b->physical_dimension);
+          return FALSE;
+        }
+    }
+
+  label = g_strdup_printf ("%s−%s", a->label, b->label);
+  t = add_trace (self, &source, label);
+  bx_pyramid_build_async (self->recording, &source, 1, t->id, 1, self->cancellable, on_pyramid_ready, self,
+                          on_build_done, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OVERVIEW_READY]);
+  g_signal_emit (self, signals[TRACES_CHANGED], 0);
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
+double
+bx_signal_view_get_trace_scale (BxSignalView *self, guint index)
+{
+  Trace *t = get_trace (self, index);
+
+  return t->auto_scale / t->gain;
+}
+
+/* ---- drawing ---- */
+
+/* Makes sure samples [first, last) of `t` are in its raw cache, with enough
+ * margin for the display filter to settle. Returns FALSE on read errors. */
+static gboolean
+ensure_raw (BxSignalView *self, Trace *t, gint64 first, gint64 last)
+{
+  gboolean filtered = t->filterable && bx_display_filter_is_active (&self->filter);
+  gint64 margin = filtered ? bx_display_filter_margin (&self->filter, t->sample_rate, 1 << 16) : 0;
+  gint64 span = last - first;
+  gint64 want_first, want_last;
+  g_autoptr (GError) error = NULL;
+
+  first = MAX (0, first);
+  last = MIN (t->n_samples, last);
+  if (last <= first)
+    return FALSE;
+  if (t->raw != NULL && MAX (0, first - margin) >= t->raw_first
+      && MIN (t->n_samples, last + margin) <= t->raw_first + t->raw_n)
+    return TRUE;
+
+  /* Read a page on each side as well so paging back and forth stays cheap. */
+  want_first = MAX (0, first - span - margin);
+  want_last = MIN (t->n_samples, last + span + margin);
+  trace_drop_raw (t);
+  t->raw = g_new (float, want_last - want_first);
+  if (!bx_trace_source_read (self->recording, &t->source, want_first, want_last - want_first, t->raw, &error))
+    {
+      g_warning ("Could not read “%s”: %s", t->label, error->message);
+      trace_drop_raw (t);
+      return FALSE;
+    }
+  t->raw_first = want_first;
+  t->raw_n = want_last - want_first;
+  if (filtered)
+    bx_display_filter_apply (&self->filter, t->sample_rate, t->raw, (gsize) t->raw_n);
+  return TRUE;
+}
+
+/* Returns FALSE when the trace cannot be drawn yet (no overview for a long page). */
+static gboolean
+draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, double x0, double plot_w, double y_top, double slot_h)
+{
+  double yc = y_top + slot_h / 2;
+  double baseline = t->baseline;
+  double k;
+  double sr = t->sample_rate;
+  double s_first = self->start * sr, s_last = (self->start + self->length) * sr;
+  double spp = (s_last - s_first) / plot_w;   /* samples per pixel column */
+  gboolean use_raw;
+  gboolean filtered = t->filterable && bx_display_filter_is_active (&self->filter);
+
+  if (sr <= 0 || t->n_samples == 0)
+    return TRUE;
+  /* A high-pass removes the offset: draw around zero then. */
+  if (filtered && self->filter.highpass_hz > 0)
+    baseline = 0;
+  k = (slot_h / 2) / (t->auto_scale / t->gain);
+  use_raw = (s_last - s_first) <= RAW_MAX_SAMPLES || t->pyramid == NULL;
+  if (use_raw && (s_last - s_first) > 4 * RAW_MAX_SAMPLES)
+    return FALSE;   /* overview still being built: the caller says so */
+  if (use_raw && !ensure_raw (self, t, (gint64) floor (s_first) - 1, (gint64) ceil (s_last) + 2))
+    return TRUE;
+  if (!use_raw)
+    baseline = t->baseline;   /* the pyramid is unfiltered */
+
+#define Y(v) (yc - ((v) - baseline + t->offset) * k)
+
+  if (use_raw && spp < 1.5)
+    {
+      /* Fewer samples than pixels: a polyline through the samples. */
+      gint64 i0 = MAX (t->raw_first, (gint64) floor (s_first));
+      gint64 i1 = MIN (t->raw_first + t->raw_n - 1, (gint64) ceil (s_last));
+
+      for (gint64 i = i0; i <= i1; i++)
+        {
+          double x = x0 + ((double) i - s_first) / spp;
+          double y = Y (t->raw[i - t->raw_first]);
+
+          if (i == i0)
+            cairo_move_to (cr, x, y);
+          else
+            cairo_line_to (cr, x, y);
+        }
+    }
+  else
+    {
+      int n_cols = (int) ceil (plot_w);
+      gboolean started = FALSE;
+
+      for (int px = 0; px < n_cols; px++)
+        {
+          gint64 a = (gint64) floor (s_first + px * spp);
+          gint64 b = (gint64) floor (s_first + (px + 1) * spp) + 1;   /* overlap one sample: no gaps */
+          float lo, hi;
+          double ylo, yhi, x = x0 + px + 0.5;
+
+          if (b <= 0 || a >= t->n_samples)
+            continue;
+          if (use_raw)
+            {
+              gint64 j0 = MAX (a, t->raw_first), j1 = MIN (b, t->raw_first + t->raw_n);
+
+              if (j1 <= j0)
+                continue;
+              lo = hi = t->raw[j0 - t->raw_first];
+              for (gint64 j = j0 + 1; j < j1; j++)
+                {
+                  float v = t->raw[j - t->raw_first];
+
+                  lo = MIN (lo, v);
+                  hi = MAX (hi, v);
+                }
+            }
+          else if (!bx_pyramid_min_max (t->pyramid, a, b, &lo, &hi))
+            continue;
+          ylo = Y (lo);
+          yhi = Y (hi);
+          /* At least one pixel tall, so flat stretches still show. */
+          if (ylo - yhi < 1)
+            {
+              double m = (ylo + yhi) / 2;
+
+              ylo = m + 0.5;
+              yhi = m - 0.5;
+            }
+          /* Alternate the direction so consecutive columns join at their near ends. */
+          if (!started)
+            {
+              cairo_move_to (cr, x, ylo);
+              started = TRUE;
+            }
+          else if (px & 1)
+            cairo_line_to (cr, x, yhi);
+          else
+            cairo_line_to (cr, x, ylo);
+          cairo_line_to (cr, x, (px & 1) ? ylo : yhi);
+        }
+    }
+#undef Y
+  return TRUE;
+}
+
+static const double tick_steps[] = { 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400 };
+
+static void
+set_source (cairo_t *cr, const GdkRGBA *c, double alpha)
+{
+  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
+}
+
+static void
+draw_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double max_w, gboolean centre)
+{
+  int w, h;
+
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_set_width (layout, max_w > 0 ? (int) (max_w * PANGO_SCALE) : -1);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  cairo_move_to (cr, centre ? x - w / 2.0 : x, y - h / 2.0);
+  pango_cairo_show_layout (cr, layout);
+}
+
+static void
+bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  BxSignalView *self = BX_SIGNAL_VIEW (widget);
+  double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  double x0 = LABEL_WIDTH, x1 = w - RIGHT_MARGIN, plot_w = x1 - x0;
+  g_autoptr (GPtrArray) bands = g_ptr_array_new ();   /* BxOverlayTrack*, visible */
+  gboolean have_scoring = self->scoring != NULL;
+  guint n_visible = 0, row;
+  gboolean waiting_for_overview = FALSE;
+  double y0 = RULER_HEIGHT, y1, slot_h;
+  GdkRGBA fg, grid;
+  gboolean dark;
+  cairo_t *cr;
+  g_autoptr (PangoLayout) layout = NULL;
+  PangoFontDescription *font;
+  double px_per_s;
+  double epoch_len = self->epoch_length > 0 ? self->epoch_length : 30;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  dark = (0.3 * fg.red + 0.59 * fg.green + 0.11 * fg.blue) > 0.5;
+  grid = fg;
+
+  if (plot_w < 20 || h < RULER_HEIGHT + 20)
+    return;
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  layout = gtk_widget_create_pango_layout (widget, NULL);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+
+  if (self->recording == NULL || self->length <= 0)
+    {
+      cairo_destroy (cr);
+      return;
+    }
+
+  if (self->tracks != NULL)
+    for (guint i = 0; i < g_list_model_get_n_items (self->tracks); i++)
+      {
+        g_autoptr (BxOverlayTrack) track = g_list_model_get_item (self->tracks, i);
+
+        if (bx_overlay_track_get_visible (track))
+          g_ptr_array_add (bands, track);   /* the model keeps it alive */
+      }
+  y1 = h - BAND_HEIGHT * (bands->len + (have_scoring ? 1 : 0));
+  for (guint i = 0; i < self->traces->len; i++)
+    n_visible += ((Trace *) g_ptr_array_index (self->traces, i))->visible;
+  slot_h = n_visible > 0 ? (y1 - y0) / n_visible : 0;
+  px_per_s = plot_w / self->length;
+
+#define X(t) (x0 + ((t) - self->start) * px_per_s)
+
+  /* Predicted labels shaded under the traces, opacity = confidence. */
+  if (bands->len > 0)
+    {
+      BxOverlayTrack *track = g_ptr_array_index (bands, 0);
+      const BxHypnogram *lab = bx_overlay_track_get_labels (track);
+      double e0 = floor ((self->start - lab->start) / lab->epoch_length);
+      double e1 = ceil ((self->start + self->length - lab->start) / lab->epoch_length);
+
+      for (double e = MAX (e0, 0); e < MIN (e1, lab->n_epochs); e++)
+        {
+          int stage = lab->stages[(guint) e];
+          float conf = lab->confidence != NULL ? lab->confidence[(guint) e] : 1.0f;
+          double ta = lab->start + e * lab->epoch_length;
+          double xa = MAX (x0, X (ta)), xb = MIN (x1, X (ta + lab->epoch_length));
+          GdkRGBA c;
+
+          if (stage < 0 || xb <= xa)
+            continue;
+          bx_stage_get_colour (stage, &c);
+          set_source (cr, &c, (dark ? 0.22 : 0.14) * conf);
+          cairo_rectangle (cr, xa, y0, xb - xa, y1 - y0);
+          cairo_fill (cr);
+        }
+    }
+
+  /* Current epoch on pages longer than one epoch. */
+  if (self->current_epoch >= 0 && self->length > epoch_len * 1.01)
+    {
+      double xa = MAX (x0, X (self->current_epoch * epoch_len));
+      double xb = MIN (x1, X ((self->current_epoch + 1) * epoch_len));
+
+      if (xb > xa)
+        {
+          GdkRGBA accent;
+
+          gdk_rgba_parse (&accent, "#3584e4");
+          set_source (cr, &accent, 0.10);
+          cairo_rectangle (cr, xa, 0, xb - xa, y1);
+          cairo_fill (cr);
+          set_source (cr, &accent, 0.8);
+          cairo_rectangle (cr, xa, 0, xb - xa, 3);
+          cairo_fill (cr);
+        }
+    }
+
+  /* Alternate slot backgrounds help the eye follow a channel across the page. */
+  row = 0;
+  for (guint i = 0; i < self->traces->len; i++)
+    {
+      Trace *t = g_ptr_array_index (self->traces, i);
+
+      if (!t->visible)
+        continue;
+      if (row % 2 == 1)
+        {
+          set_source (cr, &fg, 0.035);
+          cairo_rectangle (cr, 0, y0 + row * slot_h, w, slot_h);
+          cairo_fill (cr);
+        }
+      row++;
+    }
+
+  /* Epoch grid and time ruler. */
+  cairo_set_line_width (cr, 1);
+  if (epoch_len * px_per_s >= 6)
+    {
+      double e0 = ceil (self->start / epoch_len);
+
+      set_source (cr, &grid, 0.22);
+      for (double e = e0; e * epoch_len <= self->start + self->length; e++)
+        {
+          double x = round (X (e * epoch_len)) + 0.5;
+
+          cairo_move_to (cr, x, y0);
+          cairo_line_to (cr, x, y1);
+        }
+      cairo_stroke (cr);
+    }
+  {
+    double step = tick_steps[G_N_ELEMENTS (tick_steps) - 1];
+    double t0;
+
+    for (guint i = 0; i < G_N_ELEMENTS (tick_steps); i++)
+      if (tick_steps[i] * px_per_s >= 90)
+        {
+          step = tick_steps[i];
+          break;
+        }
+    /* Ticks fall on whole clock seconds (the start may have a sub-second part). */
+    t0 = ceil (self->start / step) * step;
+    set_source (cr, &grid, 0.10);
+    for (double t = t0; t <= self->start + self->length + 1e-9; t += step)
+      {
+        double x = round (X (t)) + 0.5;
+
+        cairo_move_to (cr, x, y0);
+        cairo_line_to (cr, x, y1);
+      }
+    cairo_stroke (cr);
+
+    font = pango_font_description_from_string ("Sans 8");
+    pango_layout_set_font_description (layout, font);
+    set_source (cr, &fg, 0.8);
+    for (double t = t0; t <= self->start + self->length + 1e-9; t += step)
+      {
+        double x = X (t);
+        g_autofree char *label = NULL;
+        g_autoptr (GDateTime) dt = NULL;
+
+        if (self->recording_start != NULL)
+          {
+            dt = g_date_time_add (self->recording_start, (GTimeSpan) llround (t * G_TIME_SPAN_SECOND));
+            if (step < 1)
+              label = g_strdup_printf ("%02d:%02d:%04.1f", g_date_time_get_hour (dt), g_date_time_get_minute (dt),
+                                       g_date_time_get_seconds (dt));
+            else
+              label = g_date_time_format (dt, "%H:%M:%S");
+          }
+        else
+          label = g_strdup_printf ("%.1f", t);
+        if (x > x1 - 20)
+          continue;
+        cairo_move_to (cr, round (x) + 0.5, y0 - 5);
+        cairo_line_to (cr, round (x) + 0.5, y0);
+        cairo_stroke (cr);
+        draw_text (cr, layout, label, x, RULER_HEIGHT / 2.0 - 2, 0, TRUE);
+      }
+    pango_font_description_free (font);
+  }
+  set_source (cr, &grid, 0.35);
+  cairo_move_to (cr, 0, y0 - 0.5);
+  cairo_line_to (cr, w, y0 - 0.5);
+  cairo_stroke (cr);
+
+  /* Annotation marks (stage annotations are shown by the scoring band). */
+  if (self->annotations != NULL)
+    {
+      guint n = bx_annotation_list_get_length (self->annotations);
+      guint drawn = 0;
+      static const double dashes[] = { 3, 3 };
+      GdkRGBA mark;
+
+      gdk_rgba_parse (&mark, dark ? "#ffa348" : "#c64600");
+      font = pango_font_description_from_string ("Sans 8");
+      pango_layout_set_font_description (layout, font);
+      pango_font_description_free (font);
+      for (guint i = 0; i < n && drawn < 200; i++)
+        {
+          const BxAnnotation *a = bx_annotation_list_get (self->annotations, i);
+          BxStage stage;
+          double x;
+
+          if (a->onset + MAX (a->duration, 0) < self->start || a->onset > self->start + self->length)
+            continue;
+          if (bx_stage_from_string (a->text, &stage))
+            continue;
+          x = X (a->onset);
+          if (a->duration > 0)
+            {
+              set_source (cr, &mark, 0.08);
+              cairo_rectangle (cr, MAX (x0, x), y0, MIN (x1, X (a->onset + a->duration)) - MAX (x0, x), y1 - y0);
+              cairo_fill (cr);
+            }
+          if (x < x0 || x > x1)
+            continue;
+          set_source (cr, &mark, 0.9);
+          cairo_set_dash (cr, dashes, 2, 0);
+          cairo_move_to (cr, round (x) + 0.5, y0);
+          cairo_line_to (cr, round (x) + 0.5, y1);
+          cairo_stroke (cr);
+          cairo_set_dash (cr, NULL, 0, 0);
+          draw_text (cr, layout, a->text, x + 3, y0 + 8 + 12 * (drawn % 3), MIN (160, x1 - x - 4), FALSE);
+          drawn++;
+        }
+    }
+
+  /* Traces, each clipped to its slot. */
+  cairo_set_line_width (cr, 1.0);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_BEVEL);
+  row = 0;
+  for (guint i = 0; i < self->traces->len; i++)
+    {
+      Trace *t = g_ptr_array_index (self->traces, i);
+      double y_top = y0 + row * slot_h;
+      GdkRGBA c;
+
+      if (!t->visible)
+        continue;
+      trace_colour (self, t, &fg, &c);
+      cairo_save (cr);
+      cairo_rectangle (cr, x0, y_top, plot_w, slot_h);
+      cairo_clip (cr);
+      cairo_new_path (cr);
+      if (!draw_trace (self, cr, t, x0, plot_w, y_top, slot_h))
+        waiting_for_overview = TRUE;
+      set_source (cr, &c, 1.0);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+      row++;
+    }
+
+  /* Label column. */
+  set_source (cr, &fg, 0.05);
+  cairo_rectangle (cr, 0, y0, x0, y1 - y0);
+  cairo_fill (cr);
+  set_source (cr, &grid, 0.3);
+  cairo_move_to (cr, x0 - 0.5, y0);
+  cairo_line_to (cr, x0 - 0.5, y1);
+  cairo_stroke (cr);
+  row = 0;
+  {
+    PangoFontDescription *bold = pango_font_description_from_string ("Sans Bold 9");
+    PangoFontDescription *small = pango_font_description_from_string ("Sans 7.5");
+    gboolean two_lines = slot_h >= 26;
+
+    for (guint i = 0; i < self->traces->len; i++)
+      {
+        Trace *t = g_ptr_array_index (self->traces, i);
+        double yc = y0 + (row + 0.5) * slot_h;
+        g_autofree char *scale = NULL;
+        double amp = t->auto_scale / t->gain;
+        GdkRGBA c;
+
+        if (!t->visible)
+          continue;
+        trace_colour (self, t, &fg, &c);
+        set_source (cr, &c, 1);
+        cairo_rectangle (cr, 0, y0 + row * slot_h + 2, 4, MAX (1, slot_h - 4));
+        cairo_fill (cr);
+
+        pango_layout_set_font_description (layout, bold);
+        set_source (cr, &fg, 1);
+        draw_text (cr, layout, t->label, 10, two_lines ? yc - 6 : yc, x0 - 14, FALSE);
+        if (two_lines)
+          {
+            /* Translators: amplitude from the channel's centre line to the edge of its row, e.g. "±50 µV" */
+            scale = g_strdup_printf (_("±%.3g %s"), amp, t->unit);
+            pango_layout_set_font_description (layout, small);
+            set_source (cr, &fg, 0.65);
+            draw_text (cr, layout, scale, 10, yc + 7, x0 - 14, FALSE);
+          }
+        if (row > 0)
+          {
+            set_source (cr, &grid, 0.12);
+            cairo_move_to (cr, 0, round (y0 + row * slot_h) + 0.5);
+            cairo_line_to (cr, w, round (y0 + row * slot_h) + 0.5);
+            cairo_stroke (cr);
+          }
+        row++;
+      }
+    pango_font_description_free (bold);
+    pango_font_description_free (small);
+  }
+
+  /* Overview not built yet and the page too long to read raw. */
+  if (waiting_for_overview)
+    {
+      font = pango_font_description_from_string ("Sans 11");
+      pango_layout_set_font_description (layout, font);
+      pango_font_description_free (font);
+      set_source (cr, &fg, 0.6);
+      draw_text (cr, layout, _("Building the overview…"), x0 + plot_w / 2, (y0 + y1) / 2, 0, TRUE);
+    }
+
+  /* Label bands: the scoring, then each visible overlay track. */
+  {
+    double yb = y1;
+    PangoFontDescription *band_font = pango_font_description_from_string ("Sans Bold 8");
+    guint n_bands = bands->len + (have_scoring ? 1 : 0);
+
+    for (guint b = 0; b < n_bands; b++, yb += BAND_HEIGHT)
+      {
+        const BxHypnogram *lab;
+        const char *title;
+        double e0, e1;
+
+        if (have_scoring && b == 0)
+          {
+            lab = self->scoring;
+            title = _("Scoring");
+          }
+        else
+          {
+            BxOverlayTrack *track = g_ptr_array_index (bands, b - (have_scoring ? 1 : 0));
+
+            lab = bx_overlay_track_get_labels (track);
+            title = bx_overlay_track_get_title (track);
+          }
+        set_source (cr, &fg, 0.06);
+        cairo_rectangle (cr, 0, yb, w, BAND_HEIGHT);
+        cairo_fill (cr);
+        set_source (cr, &grid, 0.3);
+        cairo_move_to (cr, 0, yb + 0.5);
+        cairo_line_to (cr, w, yb + 0.5);
+        cairo_stroke (cr);
+        font = pango_font_description_from_string ("Sans 8");
+        pango_layout_set_font_description (layout, font);
+        pango_font_description_free (font);
+        set_source (cr, &fg, 0.8);
+        draw_text (cr, layout, title, 10, yb + BAND_HEIGHT / 2.0, x0 - 14, FALSE);
+
+        pango_layout_set_font_description (layout, band_font);
+        e0 = floor ((self->start - lab->start) / lab->epoch_length);
+        e1 = ceil ((self->start + self->length - lab->start) / lab->epoch_length);
+        for (double e = MAX (e0, 0); e < MIN (e1, lab->n_epochs); e++)
+          {
+            int stage = lab->stages[(guint) e];
+            float conf = lab->confidence != NULL ? lab->confidence[(guint) e] : 1.0f;
+            double ta = lab->start + e * lab->epoch_length;
+            double xa = MAX (x0, X (ta)), xb = MIN (x1, X (ta + lab->epoch_length));
+            GdkRGBA c;
+
+            if (stage < 0 || xb - xa < 1)
+              continue;
+            bx_stage_get_colour (stage, &c);
+            set_source (cr, &c, 0.25 + 0.75 * conf);
+            cairo_rectangle (cr, xa + 0.5, yb + 2, xb - xa - 1, BAND_HEIGHT - 3);
+            cairo_fill (cr);
+            if (xb - xa >= 18)
+              {
+                g_autofree char *text = NULL;
+
+                if (lab->confidence != NULL && xb - xa >= 64)
+                  text = g_strdup_printf ("%s %.0f%%", bx_stage_short_name (stage), 100.0 * conf);
+                else
+                  text = g_strdup (bx_stage_short_name (stage));
+                cairo_set_source_rgba (cr, 1, 1, 1, 0.95);
+                draw_text (cr, layout, text, (xa + xb) / 2, yb + BAND_HEIGHT / 2.0 + 0.5, 0, TRUE);
+              }
+          }
+      }
+    pango_font_description_free (band_font);
+  }
+#undef X
+  cairo_destroy (cr);
+}
+
+static void
+on_click_pressed (GtkGestureClick *gesture, int n_press, double x, double y, gpointer user_data)
+{
+  BxSignalView *self = user_data;
+  double w = gtk_widget_get_width (GTK_WIDGET (self));
+  double plot_w = w - LABEL_WIDTH - RIGHT_MARGIN;
+  double epoch_len = self->epoch_length > 0 ? self->epoch_length : 30;
+  double t;
+
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  if (self->recording == NULL || x < LABEL_WIDTH || plot_w <= 0)
+    return;
+  t = self->start + (x - LABEL_WIDTH) / plot_w * self->length;
+  if (t < 0 || t >= self->duration)
+    return;
+  g_signal_emit (self, signals[EPOCH_CLICKED], 0, (int) floor (t / epoch_len));
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller, double dx, double dy, gpointer user_data)
+{
+  BxSignalView *self = user_data;
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+
+  if (self->recording == NULL || dy == 0)
+    return FALSE;
+  if (state & GDK_CONTROL_MASK)
+    {
+      /* Ctrl+wheel scales every trace, as in EDFbrowser. */
+      double f = dy < 0 ? 1.25 : 0.8;
+
+      for (guint i = 0; i < self->traces->len; i++)
+        ((Trace *) g_ptr_array_index (self->traces, i))->gain *= f;
+      g_signal_emit (self, signals[TRACES_CHANGED], 0);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return TRUE;
+    }
+  g_signal_emit (self, signals[SCROLL_PAGES], 0, dy > 0 ? 1 : -1);
+  return TRUE;
+}
+
+static void
+bx_signal_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum, int *natural,
+                        int *minimum_baseline, int *natural_baseline)
+{
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = LABEL_WIDTH + 120;
+      *natural = 900;
+    }
+  else
+    {
+      *minimum = RULER_HEIGHT + 120;
+      *natural = 600;
+    }
+}
+
+static void
+bx_signal_view_dispose (GObject *object)
+{
+  BxSignalView *self = BX_SIGNAL_VIEW (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->tracks != NULL)
+    g_signal_handlers_disconnect_by_data (self->tracks, self);
+  g_clear_object (&self->tracks);
+  G_OBJECT_CLASS (bx_signal_view_parent_class)->dispose (object);
+}
+
+static void
+bx_signal_view_finalize (GObject *object)
+{
+  BxSignalView *self = BX_SIGNAL_VIEW (object);
+
+  g_clear_pointer (&self->traces, g_ptr_array_unref);
+  g_clear_pointer (&self->recording, bx_recording_unref);
+  g_clear_pointer (&self->recording_start, g_date_time_unref);
+  G_OBJECT_CLASS (bx_signal_view_parent_class)->finalize (object);
+}
+
+static void
+bx_signal_view_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  BxSignalView *self = BX_SIGNAL_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_START:
+      g_value_set_double (value, self->start);
+      break;
+    case PROP_PAGE_LENGTH:
+      g_value_set_double (value, self->length);
+      break;
+    case PROP_OVERVIEW_READY:
+      g_value_set_boolean (value, bx_signal_view_get_overview_ready (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bx_signal_view_class_init (BxSignalViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = bx_signal_view_dispose;
+  object_class->finalize = bx_signal_view_finalize;
+  object_class->get_property = bx_signal_view_get_property;
+  widget_class->snapshot = bx_signal_view_snapshot;
+  widget_class->measure = bx_signal_view_measure;
+
+  properties[PROP_START] = g_param_spec_double ("start", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0,
+                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PAGE_LENGTH] = g_param_spec_double ("page-length", NULL, NULL, 0, G_MAXDOUBLE, 30,
+                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_OVERVIEW_READY] = g_param_spec_boolean ("overview-ready", NULL, NULL, FALSE,
+                                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[TRACES_CHANGED] = g_signal_new ("traces-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                          NULL, NULL, G_TYPE_NONE, 0);
+  signals[EPOCH_CLICKED] = g_signal_new ("epoch-clicked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                         NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[SCROLL_PAGES] = g_signal_new ("scroll-pages", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                        NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+
+  gtk_widget_class_set_css_name (widget_class, "signalview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+bx_signal_view_init (BxSignalView *self)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+  GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL
+                                                                | GTK_EVENT_CONTROLLER_SCROLL_DISCRETE);
+
+  self->traces = g_ptr_array_new_with_free_func (trace_free);
+  self->length = 30;
+  self->epoch_length = 30;
+  self->current_epoch = -1;
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self), "view");
+
+  g_signal_connect (click, "pressed", G_CALLBACK (on_click_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Signal traces"), -1);
+}
+
+GtkWidget *
+bx_signal_view_new (void)
+{
+  return g_object_new (BX_TYPE_SIGNAL_VIEW, NULL);
+}
