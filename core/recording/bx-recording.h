@@ -71,25 +71,40 @@ void bx_recording_unref (BxRecording *recording);
 
 const char *bx_recording_get_path (const BxRecording *recording);
 BxFileType bx_recording_get_file_type (const BxRecording *recording);
-/* Start of recording; sub-second part included (microsecond resolution). */
+/* Start of recording (UTC-less wall clock stored as UTC); sub-second part
+ * included (microsecond resolution): EDF+ keeps it in the first data record's
+ * time-keeping annotation. Owned by the recording. */
 GDateTime *bx_recording_get_start (const BxRecording *recording);
 double bx_recording_get_duration (const BxRecording *recording);  /* seconds of data */
 double bx_recording_get_record_duration (const BxRecording *recording);
 gint64 bx_recording_get_n_records (const BxRecording *recording);
 const char *bx_recording_get_patient (const BxRecording *recording);
 const char *bx_recording_get_recording_info (const BxRecording *recording);
-const char *bx_recording_get_equipment (const BxRecording *recording);
+const char *bx_recording_get_equipment (const BxRecording *recording);  /* EDF+ only, else "" */
 
 guint bx_recording_get_n_channels (const BxRecording *recording);  /* signal channels only */
 const BxChannel *bx_recording_get_channel (const BxRecording *recording, guint index);
 /* Index of the channel whose label equals `label` (case-insensitive, trimmed), or -1. */
 int bx_recording_find_channel (const BxRecording *recording, const char *label);
 
-/* All annotations of the file (EDF+ TALs, UTF-8), sorted by onset. Time-keeping
- * TALs are not included. Empty for plain EDF/BDF. */
+/* All annotations of the file (EDF+ TALs, UTF-8), sorted by onset (seconds
+ * from bx_recording_get_start(), so a sub-second start is already taken
+ * off). Time-keeping TALs are not included. Empty for plain EDF/BDF. An
+ * annotation without duration has duration -1. */
 const BxAnnotationList *bx_recording_get_annotations (const BxRecording *recording);
 
-/* Contiguous stretches (one for continuous files). */
+/* Defects of the file that were tolerated rather than refused (a record
+ * count of -1, bytes after the last record, a digital range wider than the
+ * sample size, Latin-1 header text, EDFlib refusing a file we can read...),
+ * one message each naming the file and the field. NULL-terminated; empty
+ * for a clean file. */
+const char *const *bx_recording_get_warnings (const BxRecording *recording);
+/* Why EDFlib refused the file (it cannot read EDF+D, for one), or NULL. */
+const char *bx_recording_get_edflib_error (const BxRecording *recording);
+
+/* Contiguous stretches (one for continuous files). Segment onsets are in
+ * seconds from the start (bx_recording_get_start()), so gaps show as
+ * onset[i+1] > onset[i] + n_records[i] * record_duration. */
 guint bx_recording_get_n_segments (const BxRecording *recording);
 const BxSegment *bx_recording_get_segment (const BxRecording *recording, guint index);
 
@@ -98,8 +113,17 @@ const BxSegment *bx_recording_get_segment (const BxRecording *recording, guint i
  * leaves the channel. */
 gboolean bx_recording_read (BxRecording *recording, guint channel, gint64 first, gint64 n, float *out,
                             GError **error);
+/* The same samples read through EDFlib (edfseek + edfread_physical_samples
+ * under the recording's lock; the EDFlib handle is opened on first use).
+ * Slower than bx_recording_read(), which decodes the data records itself;
+ * kept as an independent reference for tests and the benchmark. Fails with
+ * IO for files EDFlib does not read (EDF+D, see
+ * bx_recording_get_edflib_error()). */
+gboolean bx_recording_read_edflib (BxRecording *recording, guint channel, gint64 first, gint64 n, float *out,
+                                   GError **error);
 /* Convenience: the samples between `start_s` and `start_s + length_s` seconds
- * (clamped to the channel); returns a new array and its length. */
+ * of data (sample index / rate; in an EDF+D file gaps are not counted),
+ * clamped to the channel; returns a new array (g_free) and its length. */
 float *bx_recording_read_seconds (BxRecording *recording, guint channel, double start_s, double length_s,
                                   gint64 *out_n, GError **error);
 
