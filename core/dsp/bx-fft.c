@@ -63,78 +63,76 @@ factorize (gsize n, gsize *factors, guint *n_factors)
   return n == 1;
 }
 
-/* Decimation in time, out of place: transforms in[0], in[stride], ... (n
- * values) into out[0..n). `tw_step` = N / n indexes the length-N twiddle table. */
+/* One Stockham autosort pass, decimation in frequency, radix p: the data are
+ * s interleaved transforms of length n (element k of transform q at
+ * x[q + s k]); each becomes p transforms of length n / p, written to y so that
+ * the next pass (n / p, s p) needs no bit reversal and both arrays are read
+ * and written in long contiguous runs:
+ *   y[q + s (p k + r)] = W_n^{r k} sum_j x[q + s (k + j m)] W_p^{j r},  m = n / p. */
 static void
-fft_recursive (const BxFft *fft, const Cplx *in, Cplx *out, gsize n, gsize stride, const gsize *factors)
+stockham_pass (const BxFft *fft, const Cplx *restrict x, Cplx *restrict y, gsize n, gsize s, gsize p)
 {
-  const gsize p = factors[0];
   const gsize m = n / p;
-  const gsize tw_step = fft->n / n;
-  const Cplx *tw = fft->twiddles;
+  const Cplx *tw = fft->twiddles; /* W_N^t = tw[t], N = n s */
 
-  if (m == 1)
-    for (gsize j = 0; j < p; j++)
-      out[j] = in[j * stride];
-  else
-    for (gsize j = 0; j < p; j++)
-      fft_recursive (fft, in + j * stride, out + j * m, m, stride * p, factors + 1);
-
-  /* Combine p sub-transforms of length m: out[q*m + k] = sum_j W_n^{jk} W_p^{jq} sub_j[k]. */
   if (p == 2)
     {
       for (gsize k = 0; k < m; k++)
         {
-          Cplx a = out[k];
-          Cplx b = cmul (out[k + m], tw[k * tw_step]);
-          out[k] = (Cplx){ a.re + b.re, a.im + b.im };
-          out[k + m] = (Cplx){ a.re - b.re, a.im - b.im };
+          const Cplx w1 = tw[k * s];
+          for (gsize q = 0; q < s; q++)
+            {
+              const Cplx a0 = x[q + s * k], a1 = x[q + s * (k + m)];
+              y[q + s * (2 * k)] = (Cplx){ a0.re + a1.re, a0.im + a1.im };
+              y[q + s * (2 * k + 1)] = cmul ((Cplx){ a0.re - a1.re, a0.im - a1.im }, w1);
+            }
         }
     }
   else if (p == 4)
     {
       for (gsize k = 0; k < m; k++)
         {
-          Cplx a0 = out[k];
-          Cplx a1 = cmul (out[k + m], tw[k * tw_step]);
-          Cplx a2 = cmul (out[k + 2 * m], tw[2 * k * tw_step]);
-          Cplx a3 = cmul (out[k + 3 * m], tw[3 * k * tw_step]);
-          Cplx s02 = { a0.re + a2.re, a0.im + a2.im };
-          Cplx d02 = { a0.re - a2.re, a0.im - a2.im };
-          Cplx s13 = { a1.re + a3.re, a1.im + a3.im };
-          Cplx d13 = { a1.re - a3.re, a1.im - a3.im };
-          /* W_4 = -i for the forward transform. */
-          out[k] = (Cplx){ s02.re + s13.re, s02.im + s13.im };
-          out[k + m] = (Cplx){ d02.re + d13.im, d02.im - d13.re };
-          out[k + 2 * m] = (Cplx){ s02.re - s13.re, s02.im - s13.im };
-          out[k + 3 * m] = (Cplx){ d02.re - d13.im, d02.im + d13.re };
+          const Cplx w1 = tw[k * s], w2 = tw[2 * k * s], w3 = tw[3 * k * s];
+          for (gsize q = 0; q < s; q++)
+            {
+              const Cplx a0 = x[q + s * k], a1 = x[q + s * (k + m)];
+              const Cplx a2 = x[q + s * (k + 2 * m)], a3 = x[q + s * (k + 3 * m)];
+              const Cplx s02 = { a0.re + a2.re, a0.im + a2.im }, d02 = { a0.re - a2.re, a0.im - a2.im };
+              const Cplx s13 = { a1.re + a3.re, a1.im + a3.im }, d13 = { a1.re - a3.re, a1.im - a3.im };
+              Cplx *out = y + q + s * (4 * k);
+              /* W_4 = -i for the forward transform. */
+              out[0] = (Cplx){ s02.re + s13.re, s02.im + s13.im };
+              out[s] = cmul ((Cplx){ d02.re + d13.im, d02.im - d13.re }, w1);
+              out[2 * s] = cmul ((Cplx){ s02.re - s13.re, s02.im - s13.im }, w2);
+              out[3 * s] = cmul ((Cplx){ d02.re - d13.im, d02.im + d13.re }, w3);
+            }
         }
     }
   else
     {
-      Cplx *t = fft->bfly;
-      const gsize wp = fft->n / p; /* W_p^r = tw[r * wp] */
-
+      Cplx *a = fft->bfly;
+      const gsize wp = fft->n / p; /* W_p^t = tw[t wp] */
       for (gsize k = 0; k < m; k++)
-        {
-          for (gsize j = 0; j < p; j++)
-            t[j] = j == 0 ? out[k] : cmul (out[k + j * m], tw[((j * k) % n) * tw_step]);
-          for (gsize q = 0; q < p; q++)
-            {
-              Cplx acc = t[0];
-              gsize r = 0;
-              for (gsize j = 1; j < p; j++)
-                {
-                  r += q;
-                  if (r >= p)
-                    r -= p;
-                  Cplx v = cmul (t[j], tw[r * wp]);
-                  acc.re += v.re;
-                  acc.im += v.im;
-                }
-              out[k + q * m] = acc;
-            }
-        }
+        for (gsize q = 0; q < s; q++)
+          {
+            for (gsize j = 0; j < p; j++)
+              a[j] = x[q + s * (k + j * m)];
+            for (gsize r = 0; r < p; r++)
+              {
+                Cplx acc = a[0];
+                gsize t = 0;
+                for (gsize j = 1; j < p; j++)
+                  {
+                    t += r;
+                    if (t >= p)
+                      t -= p;
+                    const Cplx v = cmul (a[j], tw[t * wp]);
+                    acc.re += v.re;
+                    acc.im += v.im;
+                  }
+                y[q + s * (p * k + r)] = r == 0 ? acc : cmul (acc, tw[r * k * s]);
+              }
+          }
     }
 }
 
@@ -240,8 +238,19 @@ bx_fft_forward (BxFft *fft, double *data)
     return;
   if (fft->bluestein == NULL)
     {
-      memcpy (fft->scratch, x, n * sizeof (Cplx));
-      fft_recursive (fft, fft->scratch, x, n, 1, fft->factors);
+      Cplx *src = x, *dst = fft->scratch;
+      gsize len = n, stride = 1;
+      for (guint f = 0; f < fft->n_factors; f++)
+        {
+          stockham_pass (fft, src, dst, len, stride, fft->factors[f]);
+          len /= fft->factors[f];
+          stride *= fft->factors[f];
+          Cplx *t = src;
+          src = dst;
+          dst = t;
+        }
+      if (src != x)
+        memcpy (x, src, n * sizeof (Cplx));
       return;
     }
 
