@@ -1,7 +1,7 @@
 /* Normalisation, epoching and the ricker CWT against scipy 1.10 / numpy
  * (tests/reference/dsp_fixtures.py). Tolerances: zscore / lead_std_divide 1e-6 relative to
- * the largest value (float32 output); cwt and spec_cwt 1e-5 relative (the brief's); epoching:
- * identical window starts and labels. */
+ * the largest value (float32 output); cwt, spec_cwt and the spec's ECG / PPG preprocessing
+ * chains 1e-5 relative (the brief's); epoching: identical window starts and labels. */
 #include <math.h>
 #include <string.h>
 
@@ -171,27 +171,77 @@ test_spec_cwt (void)
   g_autoptr (GError) error = NULL;
   gsize n, ny;
   g_autofree float *x = dsp_load_f ("speccwt_x", &n);
-  g_autofree double *want = dsp_load ("speccwt_y", &ny); /* every 5th value of (3, 388, 65) */
+  g_autofree double *want = dsp_load ("speccwt_y", &ny); /* every 7th value of (3, 388, 65) */
   const gsize total = 3 * (n - 2) * BX_SPEC_CWT_N_WIDTHS;
   g_autofree float *out = g_new (float, total);
   g_autofree float *picked = g_new (float, ny);
 
   g_assert_cmpuint (n, ==, 390);
-  g_assert_cmpuint (ny, ==, (total + 4) / 5);
+  g_assert_cmpuint (ny, ==, (total + 6) / 7);
   g_assert_true (bx_spec_cwt (x, n, out, &error));
   g_assert_no_error (error);
   for (gsize i = 0; i < ny; i++)
-    picked[i] = out[5 * i];
+    picked[i] = out[7 * i];
   /* The three planes (signal, 1st and 2nd difference) have different scales. */
   for (gsize s = 0; s < 3; s++)
     {
-      const gsize lo = (s * (n - 2) * BX_SPEC_CWT_N_WIDTHS + 4) / 5, hi = ((s + 1) * (n - 2) * BX_SPEC_CWT_N_WIDTHS + 4) / 5;
+      const gsize plane = (n - 2) * BX_SPEC_CWT_N_WIDTHS;
+      const gsize lo = (s * plane + 6) / 7, hi = ((s + 1) * plane + 6) / 7;
       double err = dsp_rel_err_f (picked + lo, want + lo, hi - lo);
       g_test_message ("spec_cwt plane %" G_GSIZE_FORMAT ": rel err %.3g", s, err);
       g_assert_cmpfloat (err, <=, 1e-5);
     }
   g_assert_false (bx_spec_cwt (x, 2, out, &error));
   g_assert_error (error, BX_DSP_ERROR, BX_DSP_ERROR_TOO_SHORT);
+}
+
+/* The spec's whole ISRUC ECG chain (§4.1) on one 30-s epoch, stage by stage
+ * in float32 as a C caller would run it, against scipy in float64. */
+static void
+test_pipeline_ecg (void)
+{
+  const double edges[2] = { 0.05, 47.0 };
+  g_autoptr (GError) error = NULL;
+  gsize n, ny, n500, n100;
+  g_autofree float *x = dsp_load_f ("pipe_ecg_x", &n);
+  g_autofree double *want = dsp_load ("pipe_ecg_y", &ny);
+  g_autofree double *h = bx_firwin (151, edges, 2, FALSE, NULL, 500.0, &error);
+  g_autoptr (BxFilterCoeffs) fir = bx_filter_coeffs_new_fir (h, 151, &error);
+  g_autofree float *e500 = bx_resample_linear (x, n, 200.0, 500.0, &n500, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (n500, ==, 15000);
+  g_assert_true (bx_filtfilt (fir, e500, e500, n500, BX_PAD_ODD, 453, &error));
+  g_autofree float *e100 = bx_resample_linear (e500, n500, 500.0, 100.0, &n100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n100, ==, ny);
+  g_assert_true (bx_normalize_channels (e100, 1, n100, &error));
+  g_assert_no_error (error);
+  double err = dsp_rel_err_f (e100, want, ny);
+  g_test_message ("ISRUC ECG chain (200 Hz -> 3000 samples at 100 Hz): rel err %.3g", err);
+  g_assert_cmpfloat (err, <=, 1e-5);
+}
+
+/* The spec's WESAD PPG chain (§4.2). */
+static void
+test_pipeline_ppg (void)
+{
+  g_autoptr (GError) error = NULL;
+  gsize n, ny;
+  g_autofree float *x = dsp_load_f ("pipe_ppg_x", &n);
+  g_autofree double *want = dsp_load ("pipe_ppg_y", &ny);
+  const gsize n125 = (gsize) ((double) n * 125.0 / 64.0);
+  g_autoptr (BxFilterCoeffs) f = bx_cheby1 (4, 0.5, BX_BAND_BANDPASS, 0.5, 12.0, 125.0, &error);
+  g_autofree float *p = bx_resample_fft (x, n, n125, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (n125, ==, ny);
+  g_assert_true (bx_filtfilt (f, p, p, n125, BX_PAD_ODD, BX_PADLEN_DEFAULT, &error));
+  g_assert_true (bx_zscore (p, n125, &error));
+  g_assert_no_error (error);
+  double err = dsp_rel_err_f (p, want, ny);
+  g_test_message ("WESAD PPG chain (64 Hz -> %" G_GSIZE_FORMAT " samples at 125 Hz): rel err %.3g", n125, err);
+  g_assert_cmpfloat (err, <=, 1e-5);
 }
 
 int
@@ -203,5 +253,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dsp/cwt/ricker", test_ricker);
   g_test_add_func ("/dsp/cwt/cwt", test_cwt);
   g_test_add_func ("/dsp/cwt/spec-cwt", test_spec_cwt);
+  g_test_add_func ("/dsp/pipeline/ecg", test_pipeline_ecg);
+  g_test_add_func ("/dsp/pipeline/ppg", test_pipeline_ppg);
   return g_test_run ();
 }

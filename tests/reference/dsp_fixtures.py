@@ -18,7 +18,10 @@ Files (<case> names are listed in the C tests):
   rp_<case>_{x,y}.npy          scipy.signal.resample_poly
   lin_<case>_{x,y}.npy         resample_ecgfm (BioX-Bridge preprocessing: linspace + interp1d)
   cwt_x.npy, cwt_y.npy         signal.cwt(x, ricker, arange(0.1, 65)), (65, len(x)) row-major
-  speccwt_x.npy, speccwt_y.npy spec_cwt of one channel: (3, L-2, 65) row-major, every 5th value
+  speccwt_x.npy, speccwt_y.npy spec_cwt of one channel: (3, L-2, 65) row-major, every 7th value
+  pipe_ecg_{x,y}.npy           ISRUC ECG chain on one 30-s epoch: linear 200->500, FIR filtfilt, linear 500->100,
+                               mean removal + lead_std_divide
+  pipe_ppg_{x,y}.npy           WESAD PPG chain: FFT resample 64->125, cheby1 filtfilt, zscore
   norm_{x,zscore,lead}.npy     scipy.stats.zscore and mean removal + lead_std_divide, 3 x 400 channel-major
   epoch_labels.npy, epoch_out.npy  split_into_segments (FOG rule) on a label sequence: start,label pairs
   lab_{x,y}.npy                np.round(signal.resample(labels, n)).astype(int)
@@ -215,7 +218,7 @@ spec = np.stack([signal.cwt(x[2:], signal.ricker, widths).T,
                  signal.cwt(x2, signal.ricker, widths).T])  # (3, 388, 65)
 assert spec.shape == (3, 388, 65)
 save("speccwt_x", x)
-save("speccwt_y", spec.ravel()[::5])
+save("speccwt_y", spec.ravel()[::7])
 
 # --- normalisation --------------------------------------------------------------------------
 x = np.stack([biosignal(400, 100.0, [(2.0, 3.0)], noise=1.0, offset=5.0),
@@ -261,6 +264,22 @@ epochs = split_labels(lab, 130.0, 3, 0.3, 0.8)
 n_windows = (len(lab) - 390) // 39 + 1
 assert 5 < len(epochs) // 2 < n_windows, "fixture should keep some windows and drop others"
 save("epoch_out", epochs)
+
+# --- whole preprocessing chains of the spec (section 4.1 ECG, 4.2 PPG) --------------------------
+x = biosignal(6000, 200.0, [(1.1, 1.0), (2.2, 0.3), (15.0, 0.2), (0.03, 1.5), (50.0, 0.1)], noise=0.05, offset=0.2)
+save("pipe_ecg_x", x)
+e = resample_ecgfm(x, 200, 500)
+e = signal.filtfilt(fir_cases["bp151"], [1.0], e)
+e = resample_ecgfm(e, 500, 100)
+e = e - e.mean(axis=-1, keepdims=True)
+std = e.std(axis=-1, keepdims=True)
+save("pipe_ecg_y", e / std)
+
+x = biosignal(1280, 64.0, [(1.2, 1.0), (2.4, 0.5), (0.2, 0.7), (20.0, 0.1)], noise=0.05, offset=30.0)
+save("pipe_ppg_x", x)
+p = signal.resample(x, int(len(x) * 125 / 64))
+b, a = signal.cheby1(4, 0.5, [0.5 / 62.5, 12 / 62.5], btype="band")
+save("pipe_ppg_y", zscore(signal.filtfilt(b, a, p)))
 
 total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
 print("wrote %d files, %.0f kB" % (len(os.listdir(out)), total / 1024))
