@@ -477,6 +477,7 @@ load_any (GBytes *bytes)
     {
       const BxTensor *t = bx_state_dict_get_nth (sd, i);
       g_autofree float *f = bx_tensor_to_float (t, NULL);
+      g_assert_nonnull (f);
       g_assert_cmpuint (g_bytes_get_size (t->data), ==, t->numel * bx_dtype_size (t->dtype));
     }
 }
