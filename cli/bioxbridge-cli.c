@@ -15,9 +15,13 @@
 /* Subcommands, one per cmd-<name>.c. Keep one declaration and one table row
  * per line. */
 /* BX-CLI-DECLARATIONS */
+int bx_cmd_info (int argc, char **argv);
+int bx_cmd_simulate (int argc, char **argv);
 
 static const BxCliCommand commands[] = {
   /* BX-CLI-TABLE */
+  { "info", "Show a recording's header, channels, annotations and hypnogram", bx_cmd_info },
+  { "simulate", "Write the synthetic PSG night (demo data) as EDF+", bx_cmd_simulate },
   { NULL, NULL, NULL },
 };
 

@@ -77,7 +77,7 @@ bx_sim_night_save_edf (const BxSimNight *night, const char *path, GError **error
   start = g_date_time_add (midnight,
                            (GTimeSpan)floor (night->params.start_hour * 3600.0 * G_TIME_SPAN_SECOND + 0.5));
   patient_code = g_strdup_printf ("SIM-%" G_GUINT64_FORMAT, night->params.seed);
-  recording = g_strdup_printf ("synthetic PSG night, seed %" G_GUINT64_FORMAT, night->params.seed);
+  recording = g_strdup_printf ("sim-seed-%" G_GUINT64_FORMAT, night->params.seed);
   header.file_type = BX_FILE_EDFPLUS_C;
   header.start = start;
   header.patient_code = patient_code;
