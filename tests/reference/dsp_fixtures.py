@@ -18,7 +18,7 @@ Files (<case> names are listed in the C tests):
   rp_<case>_{x,y}.npy          scipy.signal.resample_poly
   lin_<case>_{x,y}.npy         resample_ecgfm (BioX-Bridge preprocessing: linspace + interp1d)
   cwt_x.npy, cwt_y.npy         signal.cwt(x, ricker, arange(0.1, 65)), (65, len(x)) row-major
-  speccwt_x.npy, speccwt_y.npy spec_cwt of one channel: (3, L-2, 65) row-major, every 7th value
+  speccwt_x.npy, speccwt_y.npy spec_cwt of one channel: (3, L-2, 65) row-major, every 9th value
   pipe_ecg_{x,y}.npy           ISRUC ECG chain on one 30-s epoch: linear 200->500, FIR filtfilt, linear 500->100,
                                mean removal + lead_std_divide
   pipe_ppg_{x,y}.npy           WESAD PPG chain: FFT resample 64->125, cheby1 filtfilt, zscore
@@ -103,8 +103,8 @@ for name, sos in sos_cases.items():
     save("sos_" + name, sos)
 
 # --- filtfilt / lfilter ---------------------------------------------------------------------
-# The spec's ECG step: 151-tap FIR on a 10-s epoch at 500 Hz.
-x = biosignal(5000, 500.0, [(1.2, 1.0), (8.0, 0.3), (60.0, 0.2), (0.02, 2.0)], noise=0.05, offset=0.4)
+# The spec's ECG step: 151-tap FIR on an 8-s stretch at 500 Hz.
+x = biosignal(4000, 500.0, [(1.2, 1.0), (8.0, 0.3), (60.0, 0.2), (0.02, 2.0)], noise=0.05, offset=0.4)
 save("ff_fir151_x", x)
 save("ff_fir151_y", signal.filtfilt(fir_cases["bp151"], [1.0], x))
 # The spec's PPG step: Cheby1 band-pass at 125 Hz, 30 s.
@@ -206,7 +206,7 @@ for name, f_in, f_out, n in lin_cases:
 
 # --- ricker CWT (scipy 1.10 signal.cwt) and BioX-Bridge's spec_cwt ---------------------------
 widths = np.arange(0.1, 65)
-x = biosignal(150, 130.0, [(3.0, 1.0), (20.0, 0.5)], noise=0.3)
+x = biosignal(100, 130.0, [(3.0, 1.0), (20.0, 0.5)], noise=0.3)
 save("cwt_x", x)
 save("cwt_y", signal.cwt(x, signal.ricker, widths))
 
@@ -218,7 +218,7 @@ spec = np.stack([signal.cwt(x[2:], signal.ricker, widths).T,
                  signal.cwt(x2, signal.ricker, widths).T])  # (3, 388, 65)
 assert spec.shape == (3, 388, 65)
 save("speccwt_x", x)
-save("speccwt_y", spec.ravel()[::7])
+save("speccwt_y", spec.ravel()[::9])
 
 # --- normalisation --------------------------------------------------------------------------
 x = np.stack([biosignal(400, 100.0, [(2.0, 3.0)], noise=1.0, offset=5.0),
