@@ -10,7 +10,11 @@
 #include <string.h>
 
 #define MAX_DEPTH 64
-#define MAX_VISITS 5000000
+/* Shared references can make a small pickle describe a huge tree: bound the walk. */
+#define MAX_VISITS 2000000
+#define MAX_TENSORS 500000
+#define MAX_NOTES 1000
+#define MAX_PATH 4096
 
 GBytes *
 bx_io_map_file (const char *path, GError **error)
@@ -141,6 +145,11 @@ static gboolean
 materialise (Flat *f, const BxPickleValue *v, const char *path, GError **error)
 {
   const BxPickleValue *s = v->tensor.storage;
+  if (bx_state_dict_size (f->sd) >= MAX_TENSORS)
+    {
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT, "%s: more than %d tensors", f->display_name, MAX_TENSORS);
+      return FALSE;
+    }
   if (!s->storage.dtype_known)
     {
       g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: tensor '%s' uses storage type %s, which is not "
@@ -210,9 +219,15 @@ materialise (Flat *f, const BxPickleValue *v, const char *path, GError **error)
                        " bytes from a strided view, beyond the limit for this file", f->display_name, path, nbytes);
           return FALSE;
         }
-      f->copied += nbytes;
       const guint8 *src = g_bytes_get_data (sb, NULL);
-      guint8 *dst = g_malloc ((gsize) nbytes);
+      guint8 *dst = g_try_malloc ((gsize) nbytes);
+      if (dst == NULL)
+        {
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT, "%s: cannot allocate %" G_GUINT64_FORMAT " bytes for "
+                       "tensor '%s'", f->display_name, nbytes, path);
+          return FALSE;
+        }
+      f->copied += nbytes;
       gint64 idx[BX_TENSOR_MAX_DIMS] = { 0 };
       gint64 off = v->tensor.offset;
       for (guint64 c = 0; c < numel; c++)
@@ -254,6 +269,13 @@ is_container (const BxPickleValue *v)
 static void
 note (Flat *f, const char *path, const BxPickleValue *v)
 {
+  guint n = bx_state_dict_get_n_notes (f->sd);
+  if (n >= MAX_NOTES)
+    {
+      if (n == MAX_NOTES)
+        bx_state_dict_add_note (f->sd, "… further non-tensor entries omitted");
+      return;
+    }
   g_autofree char *desc = bx_pickle_value_describe (v);
   g_autofree char *line = v->kind == BX_PICKLE_OBJECT ? g_strdup_printf ("%s: %s", path[0] ? path : "(root)", desc)
                                                       : g_strdup_printf ("%s = %s", path[0] ? path : "(root)", desc);
@@ -267,6 +289,12 @@ flatten (Flat *f, const BxPickleValue *v, const char *path, guint depth, GError 
     {
       g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT, "%s: more than %d entries (shared references nest too "
                    "deeply)", f->display_name, MAX_VISITS);
+      return FALSE;
+    }
+  if (strlen (path) > MAX_PATH)
+    {
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT, "%s: an entry name is longer than %d bytes",
+                   f->display_name, MAX_PATH);
       return FALSE;
     }
   if (depth > MAX_DEPTH)
@@ -298,7 +326,8 @@ flatten (Flat *f, const BxPickleValue *v, const char *path, guint depth, GError 
         if (g_hash_table_contains (f->active, v))
           {
             g_autofree char *line = g_strdup_printf ("%s: cyclic reference skipped", path[0] ? path : "(root)");
-            bx_state_dict_add_note (f->sd, line);
+            if (bx_state_dict_get_n_notes (f->sd) < MAX_NOTES)
+              bx_state_dict_add_note (f->sd, line);
             return TRUE;
           }
         g_hash_table_add (f->active, (gpointer) v);
@@ -307,7 +336,8 @@ flatten (Flat *f, const BxPickleValue *v, const char *path, guint depth, GError 
           for (guint i = 0; ok && i + 1 < v->items->len; i += 2)
             {
               const BxPickleValue *k = g_ptr_array_index (v->items, i);
-              g_autofree char *key = k->kind == BX_PICKLE_STRING ? g_strdup (k->str.data)
+              /* Python str keys are UTF-8; anything else is made printable. */
+              g_autofree char *key = k->kind == BX_PICKLE_STRING ? g_utf8_make_valid (k->str.data, -1)
                                                                  : bx_pickle_value_describe (k);
               g_autofree char *sub = join (path, key);
               ok = flatten (f, g_ptr_array_index (v->items, i + 1), sub, depth + 1, error);

@@ -696,8 +696,6 @@ append_list (GString *s, GPtrArray *items, const char *singular, const char *plu
 {
   if (items->len == 0)
     return;
-  if (s->len && s->str[s->len - 1] != ':')
-    g_string_append_c (s, ';');
   g_string_append_printf (s, "\n  %u %s%s: ", items->len, items->len == 1 ? singular : plural, tail);
   for (guint i = 0; i < items->len && i < max_list; i++)
     g_string_append_printf (s, "%s%s", i ? ", " : "", (const char *) g_ptr_array_index (items, i));

@@ -186,8 +186,12 @@ void bx_state_dict_check_free (BxStateDictCheck *check);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BxStateDictCheck, bx_state_dict_check_free)
 /* TRUE if nothing is missing or mismatched (unexpected keys are allowed). */
 gboolean bx_state_dict_check_ok (const BxStateDictCheck *check);
-/* One multi-line message: "<what>: 3 missing keys (a, b, c); 1 shape mismatch (x: expected (2), file has (3));
- * 5 unexpected keys ignored (…)". Long lists are cut after `max_list` names. g_free. */
+/* One multi-line message:
+ *   <what>: 4 keys matched
+ *     1 missing key: blocks.0.attn.proj.weight
+ *     1 shape mismatch: norm.weight: expected (9,), file has (8,)
+ *     5 unexpected keys (ignored): a, b, c, … (2 more)
+ * Lists are cut after `max_list` names (0: no limit). g_free. */
 char *bx_state_dict_check_format (const BxStateDictCheck *check, const char *what, guint max_list);
 /* Checks and, if not ok, sets BX_IO_ERROR_MISMATCH with the formatted message. */
 gboolean bx_state_dict_check_strict (const BxStateDict *sd, const BxTensorSpec *expected, gsize n_expected,

@@ -351,7 +351,12 @@ inflate_member (BxZip *zip, const BxZipEntry *e, GError **error)
 {
   g_autoptr (GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
   gsize out_size = (gsize) e->uncompressed_size;
-  guint8 *out = g_malloc (out_size + 1);
+  guint8 *out = g_try_malloc (out_size + 1);
+  if (out == NULL)
+    {
+      fail (zip, error, BX_IO_ERROR_LIMIT, "member '%s': cannot allocate %zu bytes to inflate it", e->name, out_size);
+      return NULL;
+    }
   const guint8 *in = zip->data + e->data_offset;
   gsize in_left = (gsize) e->compressed_size, out_pos = 0;
   gboolean finished = FALSE;
