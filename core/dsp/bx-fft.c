@@ -139,13 +139,26 @@ stockham_pass (const BxFft *fft, const Cplx *restrict x, Cplx *restrict y, gsize
 static void
 fill_twiddles (Cplx *tw, gsize n)
 {
-  /* Exact symmetry for accuracy: angles reduced to [0, pi/4] are not needed for
-   * 1e-15 accuracy, but computing from k/n directly (not by recurrence) is. */
-  for (gsize k = 0; k < n; k++)
+  /* Each angle from k / n directly (no recurrence, so no error build-up);
+   * the other quarters / half follow exactly by rotation when n allows. */
+  const gsize direct = n % 4 == 0 ? n / 4 : n % 2 == 0 ? n / 2 : n;
+
+  for (gsize k = 0; k < direct; k++)
     {
-      double angle = -2.0 * G_PI * (double) k / (double) n;
+      const double angle = -2.0 * G_PI * (double) k / (double) n;
       tw[k] = (Cplx){ cos (angle), sin (angle) };
     }
+  if (n % 4 == 0)
+    for (gsize k = 0; k < direct; k++)
+      {
+        const Cplx w = tw[k];
+        tw[k + n / 4] = (Cplx){ w.im, -w.re }; /* times W^(n/4) = -i */
+        tw[k + n / 2] = (Cplx){ -w.re, -w.im };
+        tw[k + 3 * n / 4] = (Cplx){ -w.im, w.re };
+      }
+  else if (n % 2 == 0)
+    for (gsize k = 0; k < direct; k++)
+      tw[k + n / 2] = (Cplx){ -tw[k].re, -tw[k].im };
 }
 
 BxFft *
