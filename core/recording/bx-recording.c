@@ -715,21 +715,26 @@ check_range (BxRecording *self, guint channel, gint64 first, gint64 n, GError **
 }
 
 /* value = physical_min + (digital - digital_min) * gain, folded into
- * gain * digital + offset (double, then rounded once to float). */
+ * gain * digital + offset (double, then rounded once to float). Digital
+ * values outside [digital_min, digital_max] are clipped first, as EDFlib
+ * and EDFbrowser do (the header says the ADC cannot produce them). */
 static void
-decode_run (const guint8 *restrict in, int sample_bytes, gint64 n, double gain, double offset, float *restrict out)
+decode_run (const guint8 *restrict in, int sample_bytes, gint64 n, int dmin, int dmax, double gain, double offset,
+            float *restrict out)
 {
   if (sample_bytes == 2)
     for (gint64 i = 0; i < n; i++)
       {
-        gint16 d = (gint16) (guint16) (in[2 * i] | (in[2 * i + 1] << 8));
+        int d = (gint16) (guint16) (in[2 * i] | (in[2 * i + 1] << 8));
+        d = d < dmin ? dmin : (d > dmax ? dmax : d);
         out[i] = (float) (gain * d + offset);
       }
   else
     for (gint64 i = 0; i < n; i++)
       {
         guint32 u = (guint32) in[3 * i] | ((guint32) in[3 * i + 1] << 8) | ((guint32) in[3 * i + 2] << 16);
-        gint32 d = (gint32) (u << 8) >> 8; /* sign-extend 24 bits */
+        int d = (gint32) (u << 8) >> 8; /* sign-extend 24 bits */
+        d = d < dmin ? dmin : (d > dmax ? dmax : d);
         out[i] = (float) (gain * d + offset);
       }
 }
@@ -760,7 +765,7 @@ bx_recording_read (BxRecording *recording, guint channel, gint64 first, gint64 n
       const guint8 *in = recording->bytes + h->header_bytes + record * h->record_bytes + sig->offset_in_record
                          + within * h->sample_bytes;
 
-      decode_run (in, h->sample_bytes, take, gain, offset, out + done);
+      decode_run (in, h->sample_bytes, take, ch->digital_min, ch->digital_max, gain, offset, out + done);
       done += take;
       record++;
       within = 0;
