@@ -47,6 +47,7 @@ bx_test_zip_build (const BxTestZipMember *members, guint n)
       guint32 offset = a->len;
       guint16 method = members[i].deflate ? 8 : 0;
       gsize nlen = strlen (members[i].name);
+      gboolean z64 = members[i].zip64;
       put32 (a, 0x04034b50);
       put16 (a, 20);
       put16 (a, 0);
@@ -54,11 +55,20 @@ bx_test_zip_build (const BxTestZipMember *members, guint n)
       put16 (a, 0);
       put16 (a, 0);
       put32 (a, crc);
-      put32 (a, (guint32) csize);
-      put32 (a, (guint32) usize);
+      put32 (a, z64 ? 0xffffffffu : (guint32) csize);
+      put32 (a, z64 ? 0xffffffffu : (guint32) usize);
       put16 (a, (guint) nlen);
-      put16 (a, 0);
+      put16 (a, z64 ? 20 : 0);
       g_byte_array_append (a, (const guint8 *) members[i].name, (guint) nlen);
+      if (z64)
+        {
+          put16 (a, 0x0001);
+          put16 (a, 16);
+          put32 (a, (guint32) usize);
+          put32 (a, 0);
+          put32 (a, (guint32) csize);
+          put32 (a, 0);
+        }
       if (csize)
         g_byte_array_append (a, cdata, (guint) csize);
 
@@ -70,16 +80,27 @@ bx_test_zip_build (const BxTestZipMember *members, guint n)
       put16 (cd, 0);
       put16 (cd, 0);
       put32 (cd, crc);
-      put32 (cd, (guint32) csize);
-      put32 (cd, (guint32) usize);
+      put32 (cd, z64 ? 0xffffffffu : (guint32) csize);
+      put32 (cd, z64 ? 0xffffffffu : (guint32) usize);
       put16 (cd, (guint) nlen);
-      put16 (cd, 0);
+      put16 (cd, z64 ? 28 : 0);
       put16 (cd, 0);
       put16 (cd, 0);
       put16 (cd, 0);
       put32 (cd, 0);
-      put32 (cd, offset);
+      put32 (cd, z64 ? 0xffffffffu : offset);
       g_byte_array_append (cd, (const guint8 *) members[i].name, (guint) nlen);
+      if (z64)
+        {
+          put16 (cd, 0x0001);
+          put16 (cd, 24);
+          put32 (cd, (guint32) usize);
+          put32 (cd, 0);
+          put32 (cd, (guint32) csize);
+          put32 (cd, 0);
+          put32 (cd, offset);
+          put32 (cd, 0);
+        }
     }
   guint32 cd_offset = a->len, cd_size = cd->len;
   g_byte_array_append (a, cd->data, cd->len);
@@ -100,12 +121,12 @@ bx_test_torch_zip (GBytes *pickle, GBytes *const *storages, guint n_storages)
 {
   g_autofree BxTestZipMember *m = g_new0 (BxTestZipMember, n_storages + 1);
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  m[0] = (BxTestZipMember) { "archive/data.pkl", pickle, FALSE };
+  m[0] = (BxTestZipMember) { "archive/data.pkl", pickle, FALSE, FALSE };
   for (guint i = 0; i < n_storages; i++)
     {
       char *name = g_strdup_printf ("archive/data/%u", i);
       g_ptr_array_add (names, name);
-      m[i + 1] = (BxTestZipMember) { name, storages[i], FALSE };
+      m[i + 1] = (BxTestZipMember) { name, storages[i], FALSE, FALSE };
     }
   return bx_test_zip_build (m, n_storages + 1);
 }

@@ -10,6 +10,7 @@ typedef struct {
   const char *name;
   GBytes *data;
   gboolean deflate;
+  gboolean zip64; /* sizes (and the central offset) as 0xffffffff + a zip64 extra field */
 } BxTestZipMember;
 
 GBytes *bx_test_zip_build (const BxTestZipMember *members, guint n_members);

@@ -560,7 +560,7 @@ test_zip_limits (void)
   /* A deflated member that inflates beyond its declared size (lying directory). */
   guint8 *zeros = g_malloc0 (4096);
   g_autoptr (GBytes) zb = g_bytes_new_take (zeros, 4096);
-  BxTestZipMember m = { "x.npy", zb, TRUE };
+  BxTestZipMember m = { "x.npy", zb, TRUE, FALSE };
   g_autoptr (GBytes) z = bx_test_zip_build (&m, 1);
   gsize zlen = g_bytes_get_size (z);
   guint8 *patched = g_memdup2 (g_bytes_get_data (z, NULL), zlen);
@@ -602,11 +602,44 @@ test_zip_limits (void)
 
   /* An .npz member that is not an .npy. */
   g_autoptr (GBytes) junk = g_bytes_new_static ("hello", 5);
-  BxTestZipMember mj[2] = { { "a.npy", junk, FALSE }, { "notes.txt", junk, FALSE } };
+  BxTestZipMember mj[2] = { { "a.npy", junk, FALSE, FALSE }, { "notes.txt", junk, FALSE, FALSE } };
   g_autoptr (GBytes) zj = bx_test_zip_build (mj, 2);
   g_autoptr (BxStateDict) sdj = bx_checkpoint_load_bytes (zj, "mixed.zip", &error);
   g_assert_null (sdj);
   g_assert_nonnull (strstr (error->message, "neither a PyTorch checkpoint"));
+}
+
+/* Members whose sizes and offsets live in zip64 extra fields (as torch writes them for > 4 GiB). */
+static void
+test_zip64_members (void)
+{
+  g_autoptr (GBytes) a = fixture_bytes ("io/f4.npy");
+  g_autoptr (GBytes) b = fixture_bytes ("io/i8.npy");
+  BxTestZipMember m[2] = { { "f4.npy", a, FALSE, TRUE }, { "i8.npy", b, TRUE, TRUE } };
+  g_autoptr (GBytes) z = bx_test_zip_build (m, 2);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxStateDict) sd = bx_checkpoint_load_bytes (z, "zip64.npz", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bx_state_dict_get_format (sd), ==, "npz");
+  g_autoptr (BxTensor) f4 = bx_npy_parse (a, "f4.npy", "f4", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (bx_state_dict_lookup (sd, "f4")->data, f4->data));
+  g_assert_cmpuint (bx_state_dict_lookup (sd, "i8")->numel, ==, 3);
+
+  /* The zip64 field cut short: a clear error, not a read past the header. */
+  gsize len = g_bytes_get_size (z);
+  guint8 *bad = g_memdup2 (g_bytes_get_data (z, NULL), len);
+  for (gsize p = 0; p + 4 <= len; p++)
+    if (memcmp (bad + p, "PK\x01\x02", 4) == 0)
+      {
+        bad[p + 46 + 6 + 2] = 8; /* extra field claims 8 bytes: too short for two sizes */
+        break;
+      }
+  g_autoptr (GBytes) bb = g_bytes_new_take (bad, len);
+  g_autoptr (BxStateDict) none = bx_checkpoint_load_bytes (bb, "short64.npz", &error);
+  g_assert_null (none);
+  g_assert_nonnull (strstr (error->message, "short64.npz"));
+  g_test_message ("%s", error->message);
 }
 
 static void
@@ -941,6 +974,7 @@ main (int argc, char **argv)
   g_test_add_func ("/io/truncations", test_truncations);
   g_test_add_func ("/io/bit-flips", test_bit_flips);
   g_test_add_func ("/io/zip-limits", test_zip_limits);
+  g_test_add_func ("/io/zip64-members", test_zip64_members);
   g_test_add_func ("/io/huge-sizes", test_huge_sizes);
   g_test_add_func ("/io/npy-roundtrip", test_npy_roundtrip);
   g_test_add_func ("/io/safetensors-roundtrip", test_safetensors_roundtrip);
