@@ -37,7 +37,8 @@ typedef enum {
 } BxPadType;
 
 /* padlen argument meaning "scipy's default": 3 * max(len(a), len(b)) for
- * filtfilt, 3 * (2 * n_sections + 1 - trailing zeros) for sosfiltfilt. */
+ * filtfilt; for sosfiltfilt 3 * (2 * n_sections + 1 - z), z = the smaller of
+ * the counts of sections with b2 == 0 and with a2 == 0. */
 #define BX_PADLEN_DEFAULT ((gssize) -1)
 
 /* A transfer function b(z)/a(z); a[0] != 0 (it is not required to be 1). */
