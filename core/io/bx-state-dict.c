@@ -438,6 +438,14 @@ bx_state_dict_require (const BxStateDict *sd, const char *name, int ndim, const 
   return t;
 }
 
+gboolean
+bx_state_dict_copy_float (const BxStateDict *sd, const char *name, int ndim, const gint64 *shape, float *dst,
+                          gsize n_dst, GError **error)
+{
+  const BxTensor *t = bx_state_dict_require (sd, name, ndim, shape, error);
+  return t != NULL && bx_tensor_copy_float (t, dst, n_dst, error);
+}
+
 guint64
 bx_state_dict_numel (const BxStateDict *sd)
 {

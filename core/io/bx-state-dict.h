@@ -116,6 +116,9 @@ const BxTensor *bx_state_dict_lookup (const BxStateDict *sd, const char *name);
 /* Like lookup, but a missing name or a wrong shape is an error naming both (ndim < 0: any shape). */
 const BxTensor *bx_state_dict_require (const BxStateDict *sd, const char *name, int ndim, const gint64 *shape,
                                        GError **error);
+/* require() + bx_tensor_copy_float(): fills `dst` (numel of `shape` floats) from tensor `name`. */
+gboolean bx_state_dict_copy_float (const BxStateDict *sd, const char *name, int ndim, const gint64 *shape, float *dst,
+                                   gsize n_dst, GError **error);
 /* Total number of elements over all tensors (the "parameter count" incl. buffers). */
 guint64 bx_state_dict_numel (const BxStateDict *sd);
 

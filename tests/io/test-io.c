@@ -226,6 +226,16 @@ test_labram_keys (void)
   g_assert_no_error (error);
 
   g_assert_nonnull (bx_state_dict_require (sd, "cls_token", 3, (gint64[]) { 1, 1, 8 }, &error));
+  float cls[8], cls_ref[8];
+  g_assert_true (bx_state_dict_copy_float (sd, "cls_token", 3, (gint64[]) { 1, 1, 8 }, cls, 8, &error));
+  g_assert_true (bx_tensor_copy_float (bx_state_dict_lookup (file, "model.student.cls_token"), cls_ref, 8, &error));
+  g_assert_cmpmem (cls, sizeof cls, cls_ref, sizeof cls_ref);
+  g_assert_false (bx_state_dict_copy_float (sd, "cls_token", 3, (gint64[]) { 1, 1, 8 }, cls, 7, &error));
+  g_assert_error (error, BX_IO_ERROR, BX_IO_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (bx_state_dict_copy_float (sd, "no_such", -1, NULL, cls, 8, &error));
+  g_assert_error (error, BX_IO_ERROR, BX_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
   g_assert_null (bx_state_dict_require (sd, "cls_token", 2, (gint64[]) { 1, 8 }, &error));
   g_assert_error (error, BX_IO_ERROR, BX_IO_ERROR_MISMATCH);
   g_clear_error (&error);
