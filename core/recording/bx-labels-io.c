@@ -1375,11 +1375,18 @@ append_seconds (GString *out, double seconds)
   g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.15g", seconds));
 }
 
-/* The shortest decimal that reads back as the same float. */
+/* The shortest decimal that reads back as the same float; "n/a" for NaN
+ * (a model that produced no probability). */
 static void
 append_confidence (GString *out, float value)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isnan (value))
+    {
+      g_string_append (out, "n/a");
+      return;
+    }
 
   for (int digits = 1; digits <= 9; digits++)
     {

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <edflib.h>
+
 #include "bx-test-data.h"
 #include "recording/bx-labels-io.h"
 #include "recording/bx-recording.h"
@@ -358,7 +360,29 @@ test_edf_round_trip (void)
     }
   g_test_message ("%u TALs in %u data records", tals->len, n_records);
 
-  /* Through EDFlib. */
+  /* Through EDFlib's own reader (the parser lineage EDFbrowser uses): the
+   * test is single-threaded, so no lock around open/close is needed. */
+  {
+    struct edf_hdr_struct hdr;
+
+    g_assert_cmpint (edfopen_file_readonly (path, &hdr, EDFLIB_READ_ALL_ANNOTATIONS), ==, 0);
+    g_assert_cmpint (hdr.filetype, ==, EDFLIB_FILETYPE_EDFPLUS);
+    g_assert_cmpint (hdr.edfsignals, ==, 0);
+    g_assert_cmpint (hdr.annotations_in_file, ==, bx_annotation_list_get_length (runs));
+    for (int i = 0; i < (int) hdr.annotations_in_file; i++)
+      {
+        struct edf_annotation_struct a;
+        const BxAnnotation *expected = bx_annotation_list_get (runs, (guint) i);
+
+        g_assert_cmpint (edf_get_annotation (hdr.handle, i, &a), ==, 0);
+        g_assert_cmpfloat_with_epsilon ((double) a.onset / EDFLIB_TIME_DIMENSION, expected->onset, 1e-6);
+        g_assert_cmpfloat_with_epsilon (g_ascii_strtod (a.duration, NULL), expected->duration, 1e-6);
+        g_assert_cmpstr (a.annotation, ==, expected->text);
+      }
+    edfclose_file (hdr.handle);
+  }
+
+  /* Through our reader. */
   recording = bx_recording_open (path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (bx_recording_get_file_type (recording), ==, BX_FILE_EDFPLUS_C);

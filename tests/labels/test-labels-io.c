@@ -736,6 +736,25 @@ test_round_trip_text (void)
                      "30,30,\"task, hard\",0.1\n"
                      "60,30,?,0\n");
     g_clear_pointer (&text, g_free);
+
+    /* A NaN confidence is written as n/a and reads back as "none" (0). */
+    {
+      g_autofree char *nan_path = g_build_filename (dir, "nan.csv", NULL);
+      g_autoptr (BxHypnogram) back = NULL;
+
+      h->confidence[1] = NAN;
+      g_assert_true (bx_labels_write_hypnogram (nan_path, h, &options, &error));
+      g_assert_true (g_file_get_contents (nan_path, &text, NULL, NULL));
+      g_assert_nonnull (strstr (text, "30,30,\"task, hard\",n/a\n"));
+      g_clear_pointer (&text, g_free);
+      back = bx_labels_read_hypnogram (nan_path, NULL, map, 30, 90, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (back->stages[1], ==, 1);
+      g_assert_cmpfloat (back->confidence[1], ==, 0.0f);
+      g_assert_cmpfloat (back->confidence[0], ==, 0.5f);
+      h->confidence[1] = 0.1f;
+      g_assert_cmpint (g_remove (nan_path), ==, 0);
+    }
     options.omit_confidence = TRUE;
     g_assert_true (bx_labels_write_hypnogram (tsv_path, h, &options, &error));
     g_assert_true (g_file_get_contents (tsv_path, &text, NULL, NULL));
