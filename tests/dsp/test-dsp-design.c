@@ -238,6 +238,80 @@ test_windows (void)
   g_assert_no_error (error);
 }
 
+/* |H(e^{i 2 pi f / fs})| of b(z) / a(z). */
+static double
+gain_ba (const BxFilterCoeffs *c, double f, double fs)
+{
+  const double w = 2.0 * G_PI * f / fs;
+  double nr = 0, ni = 0, dr = 0, di = 0;
+  for (gsize k = 0; k < c->n_b; k++)
+    nr += c->b[k] * cos (w * k), ni -= c->b[k] * sin (w * k);
+  for (gsize k = 0; k < c->n_a; k++)
+    dr += c->a[k] * cos (w * k), di -= c->a[k] * sin (w * k);
+  return sqrt ((nr * nr + ni * ni) / (dr * dr + di * di));
+}
+
+static double
+gain_sos (const BxSos *sos, double f, double fs)
+{
+  double g = 1.0;
+  for (gsize s = 0; s < sos->n_sections; s++)
+    {
+      BxFilterCoeffs c = { sos->sections + 6 * s, 3, sos->sections + 6 * s + 3, 3 };
+      g *= gain_ba (&c, f, fs);
+    }
+  return g;
+}
+
+/* Design properties independent of scipy: Butterworth is -3 dB at its
+ * edges, Chebyshev-I is down by exactly the ripple there, the notch is 0 at
+ * f0, and a high-order narrow band-pass keeps its shape as sections. */
+static void
+test_responses (void)
+{
+  g_autoptr (GError) error = NULL;
+  const double fs = 256.0, r = 1.0 / sqrt (2.0);
+
+  /* b, a only up to order 4: beyond that the polynomials are too ill-conditioned
+   * for these bands (scipy's own order-8 band-pass misses the edge gain by 0.7);
+   * that is what the sections are for (below). */
+  for (guint order = 1; order <= 4; order++)
+    {
+      g_autoptr (BxFilterCoeffs) lp = bx_butter (order, BX_BAND_LOWPASS, 30.0, 0, fs, &error);
+      g_autoptr (BxFilterCoeffs) hp = bx_butter (order, BX_BAND_HIGHPASS, 0.5, 0, fs, &error);
+      g_autoptr (BxFilterCoeffs) bp = bx_butter (order, BX_BAND_BANDPASS, 8.0, 12.0, fs, &error);
+      g_autoptr (BxFilterCoeffs) ch = bx_cheby1 (order, 1.0, BX_BAND_LOWPASS, 30.0, 0, fs, &error);
+      g_assert_no_error (error);
+      g_assert_cmpfloat (fabs (gain_ba (lp, 30.0, fs) - r), <, 1e-9);
+      g_assert_cmpfloat (fabs (gain_ba (lp, 0.0, fs) - 1.0), <, 1e-9);
+      g_assert_cmpfloat (fabs (gain_ba (hp, 0.5, fs) - r), <, 1e-7);
+      g_assert_cmpfloat (fabs (gain_ba (hp, 128.0, fs) - 1.0), <, 1e-9);
+      g_assert_cmpfloat (fabs (gain_ba (bp, 8.0, fs) - r), <, 1e-7);
+      g_assert_cmpfloat (fabs (gain_ba (bp, 12.0, fs) - r), <, 1e-7);
+      /* unit gain at the (pre-warped) geometric centre of the band */
+      const double f0 = fs / G_PI * atan (sqrt (tan (G_PI * 8.0 / fs) * tan (G_PI * 12.0 / fs)));
+      g_assert_cmpfloat (fabs (gain_ba (bp, f0, fs) - 1.0), <, 1e-7);
+      g_assert_cmpfloat (fabs (gain_ba (ch, 30.0, fs) - pow (10.0, -1.0 / 20.0)), <, 1e-9);
+    }
+  {
+    g_autoptr (BxFilterCoeffs) n = bx_iirnotch (50.0, 30.0, fs, &error);
+    g_assert_cmpfloat (gain_ba (n, 50.0, fs), <, 1e-12);
+    g_assert_cmpfloat (fabs (gain_ba (n, 10.0, fs) - 1.0), <, 1e-3);
+    /* -3 dB bandwidth f0 / Q. */
+    g_assert_cmpfloat (fabs (gain_ba (n, 50.0 + 50.0 / 30.0 / 2.0, fs) - r), <, 0.01);
+  }
+  {
+    /* Order 10 band-pass 0.5-2 Hz at 256 Hz: the b, a polynomials lose the
+     * shape in double precision, the sections keep it. */
+    g_autoptr (BxSos) sos = bx_butter_sos (10, BX_BAND_BANDPASS, 0.5, 2.0, fs, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (sos->n_sections, ==, 10);
+    g_assert_cmpfloat (fabs (gain_sos (sos, 0.5, fs) - r), <, 1e-6);
+    g_assert_cmpfloat (fabs (gain_sos (sos, 2.0, fs) - r), <, 1e-6);
+    g_assert_cmpfloat (gain_sos (sos, 10.0, fs), <, 1e-6);
+  }
+}
+
 static void
 expect_error (GError *error, int code, const char *fragment)
 {
@@ -312,6 +386,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dsp/design/iir", test_iir_cases);
   g_test_add_func ("/dsp/design/sos", test_sos_cases);
   g_test_add_func ("/dsp/design/windows", test_windows);
+  g_test_add_func ("/dsp/design/responses", test_responses);
   g_test_add_func ("/dsp/design/errors", test_design_errors);
   return g_test_run ();
 }
