@@ -326,6 +326,23 @@ bx_label_track_shift (BxLabelTrack *track, double offset)
     g_array_index (track->events, BxLabelEvent, i).onset += offset;
 }
 
+double
+bx_label_track_align (BxLabelTrack *track, GDateTime *recording_start)
+{
+  double offset;
+
+  g_return_val_if_fail (track != NULL, 0.0);
+  g_return_val_if_fail (recording_start != NULL, 0.0);
+
+  if (track->start == NULL)
+    return 0.0;
+  offset = (double) g_date_time_difference (track->start, recording_start) / G_TIME_SPAN_SECOND;
+  bx_label_track_shift (track, offset);
+  g_date_time_unref (track->start);
+  track->start = g_date_time_ref (recording_start);
+  return offset;
+}
+
 gboolean
 bx_label_track_has_confidence (const BxLabelTrack *track)
 {

@@ -148,6 +148,11 @@ GDateTime *bx_label_track_get_start (const BxLabelTrack *track);
 /* Adds `offset` seconds to every onset, e.g. to align a hypnogram file whose
  * start differs from its recording's. */
 void bx_label_track_shift (BxLabelTrack *track, double offset);
+/* Makes the onsets relative to `recording_start` (the start of the recording
+ * the labels belong to) when the track came from an EDF+ file with its own
+ * start, e.g. a hypnogram file that begins a minute after its PSG. Returns the
+ * offset added (seconds, microsecond resolution); 0 for text formats. */
+double bx_label_track_align (BxLabelTrack *track, GDateTime *recording_start);
 /* TRUE if any event has a confidence. */
 gboolean bx_label_track_has_confidence (const BxLabelTrack *track);
 
@@ -201,9 +206,8 @@ typedef struct {
   /* CSV/TSV: one row per run of equal labels instead of one per epoch; the
    * row's confidence is then the mean over the run. EDF+ always merges runs. */
   gboolean merge_runs;
-  /* Write the confidence column (CSV/TSV) when the hypnogram has confidences.
-   * The default (FALSE) writes it whenever hypnogram->confidence is set;
-   * TRUE leaves it out. */
+  /* CSV/TSV: the confidence column is written whenever
+   * hypnogram->confidence is set, unless this is TRUE. */
   gboolean omit_confidence;
   /* EDF+: start date-time of the recording the labels belong to, so that
    * onsets line up (NULL = 2000-01-01 00:00:00), and the patient code (NULL). */

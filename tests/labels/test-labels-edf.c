@@ -396,6 +396,20 @@ test_edf_round_trip (void)
   g_assert_cmpuint (back->n_epochs, ==, night->n_epochs);
   g_assert_cmpmem (back->stages, back->n_epochs, night->stages, night->n_epochs);
 
+  /* Aligned to a recording that started 60.5 s earlier, every onset moves by
+   * +60.5 s; aligning again to the same start changes nothing. */
+  {
+    g_autoptr (BxLabelTrack) track = bx_label_track_read (path, NULL, &error);
+    g_autoptr (GDateTime) earlier = g_date_time_add (start, -60500000);
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat (bx_label_track_get (track, 1)->onset, ==, 90);
+    g_assert_cmpfloat (bx_label_track_align (track, earlier), ==, 60.5);
+    g_assert_cmpfloat (bx_label_track_get (track, 1)->onset, ==, 150.5);
+    g_assert_cmpfloat (bx_label_track_align (track, earlier), ==, 0.0);
+    g_assert_cmpfloat (bx_label_track_get (track, 0)->onset, ==, 60.5);
+  }
+
   /* Classes of a non-sleep task, and AASM classes, through EDF+ too. */
   {
     static const char *const names[] = { "rest", "task" };

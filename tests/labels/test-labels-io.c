@@ -80,6 +80,14 @@ test_csv_edge_cases (void)
       g_assert_true (isnan (e->confidence));
     }
 
+  /* Text formats carry no start date-time: aligning changes nothing. */
+  {
+    g_autoptr (GDateTime) t = g_date_time_new_utc (2020, 1, 1, 0, 0, 0);
+
+    g_assert_cmpfloat (bx_label_track_align (track, t), ==, 0.0);
+    g_assert_cmpfloat (bx_label_track_get (track, 1)->onset, ==, 30);
+  }
+
   /* The epoch length is inferred (gcd of 0, 30, 60, 90, 120, 150 = 30). */
   h = bx_label_track_to_hypnogram (track, NULL, 0, 0, &error);
   g_assert_no_error (error);
