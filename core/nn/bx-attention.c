@@ -2,7 +2,7 @@
  *
  * q, k, v are (B, T, H·dh): the head slice of batch b is a (T, dh) matrix with
  * leading dimension H·dh, so each (b, h) pair is three strided sgemm calls with
- * no transposes. Pairs are independent: they run in parallel (OpenMP) with
+ * no transposes. Pairs are independent: they run in parallel (engine pool) with
  * OpenBLAS held at one thread meanwhile, and write disjoint output slices, so
  * the result does not depend on the thread count. */
 #include "bx-nn.h"
@@ -10,9 +10,6 @@
 
 #include <cblas.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 static void
 softmax_row (float *y, const float *x, int n)
@@ -36,7 +33,6 @@ softmax_row (float *y, const float *x, int n)
 void
 bx_softmax_forward (float *out, const float *in, int n_rows, int n)
 {
-#pragma omp parallel for if ((size_t) n_rows * n >= 65536) schedule (static)
   for (int r = 0; r < n_rows; r++)
     softmax_row (out + (size_t) r * n, in + (size_t) r * n, n);
 }
@@ -44,7 +40,6 @@ bx_softmax_forward (float *out, const float *in, int n_rows, int n)
 void
 bx_softmax_backward (float *d_in, const float *d_out, const float *out, int n_rows, int n)
 {
-#pragma omp parallel for if ((size_t) n_rows * n >= 65536) schedule (static)
   for (int r = 0; r < n_rows; r++)
     {
       const float *y = out + (size_t) r * n, *g = d_out + (size_t) r * n;
@@ -90,41 +85,88 @@ bx_attention_workspace_floats (int n_tokens)
   return (size_t) bx_nn_get_threads () * n_tokens * n_tokens;
 }
 
-static int
-thread_id (void)
+typedef struct {
+  float *out, *d_q, *d_k, *d_v;
+  const float *probs_in, *d_out;
+  float *probs;
+  const float *q, *k, *v;
+  int n_heads, T, head_dim;
+  float scale;
+  float *workspace;
+} AttnJob;
+
+static void
+attention_forward_range (void *p, size_t begin, size_t end, int thread)
 {
-#ifdef _OPENMP
-  return omp_get_thread_num ();
-#else
-  return 0;
-#endif
+  AttnJob *j = p;
+  int T = j->T, ld = j->n_heads * j->head_dim, dh = j->head_dim;
+  size_t TT = (size_t) T * T;
+  for (size_t bh = begin; bh < end; bh++)
+    {
+      size_t b = bh / j->n_heads, h = bh % j->n_heads;
+      size_t off = b * T * ld + h * dh;
+      float *P = j->probs != NULL ? j->probs + bh * TT : j->workspace + (size_t) thread * TT;
+      /* S = scale · Q Kᵀ (T, T) */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, j->scale, j->q + off, ld, j->k + off, ld, 0.0f,
+                   P, T);
+      for (int t = 0; t < T; t++)
+        softmax_row (P + (size_t) t * T, P + (size_t) t * T, T);
+      /* O = P V (T, dh) */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, P, T, j->v + off, ld, 0.0f,
+                   j->out + off, ld);
+    }
 }
 
 void
 bx_attention_forward (float *out, float *probs, const float *q, const float *k, const float *v, int batch,
                       int n_tokens, int n_heads, int head_dim, float scale, float *workspace)
 {
-  int T = n_tokens, ld = n_heads * head_dim, nt = bx_nn_get_threads ();
-  size_t TT = (size_t) T * T;
+  int nt = bx_nn_get_threads ();
+  AttnJob j = { .out = out, .probs = probs, .q = q, .k = k, .v = v, .n_heads = n_heads, .T = n_tokens,
+                .head_dim = head_dim, .scale = scale, .workspace = workspace };
   if (nt > 1)
     bx_nn_blas_set_threads (1);
-#pragma omp parallel for num_threads (nt) schedule (static)
-  for (int bh = 0; bh < batch * n_heads; bh++)
-    {
-      int b = bh / n_heads, h = bh % n_heads;
-      size_t off = (size_t) b * T * ld + (size_t) h * head_dim;
-      float *P = probs != NULL ? probs + (size_t) bh * TT : workspace + (size_t) thread_id () * TT;
-      /* S = scale · Q Kᵀ (T, T) */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, T, head_dim, scale, q + off, ld, k + off, ld, 0.0f,
-                   P, T);
-      for (int t = 0; t < T; t++)
-        softmax_row (P + (size_t) t * T, P + (size_t) t * T, T);
-      /* O = P V (T, dh) */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, T, head_dim, T, 1.0f, P, T, v + off, ld, 0.0f,
-                   out + off, ld);
-    }
+  bx_nn_parallel_for ((size_t) batch * n_heads, 1, attention_forward_range, &j);
   if (nt > 1)
     bx_nn_blas_set_threads (nt);
+}
+
+static void
+attention_backward_range (void *p, size_t begin, size_t end, int thread)
+{
+  AttnJob *j = p;
+  int T = j->T, ld = j->n_heads * j->head_dim, dh = j->head_dim;
+  size_t TT = (size_t) T * T;
+  float *dP = j->workspace + (size_t) thread * TT;
+  for (size_t bh = begin; bh < end; bh++)
+    {
+      size_t b = bh / j->n_heads, h = bh % j->n_heads;
+      size_t off = b * T * ld + h * dh;
+      const float *P = j->probs_in + bh * TT;
+      const float *dO = j->d_out + off;
+      if (j->d_v != NULL)  /* dV += Pᵀ dO */
+        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T, 1.0f, P, T, dO, ld, 1.0f, j->d_v + off, ld);
+      if (j->d_q == NULL && j->d_k == NULL)
+        continue;
+      /* dP = dO Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) in place */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, 1.0f, dO, ld, j->v + off, ld, 0.0f, dP, T);
+      for (int t = 0; t < T; t++)
+        {
+          const float *pr = P + (size_t) t * T;
+          float *g = dP + (size_t) t * T;
+          float dot = 0.0f;
+          for (int i = 0; i < T; i++)
+            dot += g[i] * pr[i];
+          for (int i = 0; i < T; i++)
+            g[i] = pr[i] * (g[i] - dot);
+        }
+      if (j->d_q != NULL)  /* dQ += scale · dS K */
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, j->scale, dP, T, j->k + off, ld, 1.0f,
+                     j->d_q + off, ld);
+      if (j->d_k != NULL)  /* dK += scale · dSᵀ Q */
+        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T, j->scale, dP, T, j->q + off, ld, 1.0f,
+                     j->d_k + off, ld);
+    }
 }
 
 void
@@ -132,43 +174,12 @@ bx_attention_backward (float *d_q, float *d_k, float *d_v, const float *d_out, c
                        const float *k, const float *v, int batch, int n_tokens, int n_heads, int head_dim,
                        float scale, float *workspace)
 {
-  int T = n_tokens, ld = n_heads * head_dim, nt = bx_nn_get_threads ();
-  size_t TT = (size_t) T * T;
+  int nt = bx_nn_get_threads ();
+  AttnJob j = { .d_q = d_q, .d_k = d_k, .d_v = d_v, .d_out = d_out, .probs_in = probs, .q = q, .k = k, .v = v,
+                .n_heads = n_heads, .T = n_tokens, .head_dim = head_dim, .scale = scale, .workspace = workspace };
   if (nt > 1)
     bx_nn_blas_set_threads (1);
-#pragma omp parallel for num_threads (nt) schedule (static)
-  for (int bh = 0; bh < batch * n_heads; bh++)
-    {
-      int b = bh / n_heads, h = bh % n_heads;
-      size_t off = (size_t) b * T * ld + (size_t) h * head_dim;
-      const float *P = probs + (size_t) bh * TT;
-      float *dP = workspace + (size_t) thread_id () * TT;
-      const float *dO = d_out + off;
-      if (d_v != NULL)  /* dV += Pᵀ dO */
-        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, T, head_dim, T, 1.0f, P, T, dO, ld, 1.0f,
-                     d_v + off, ld);
-      if (d_q == NULL && d_k == NULL)
-        continue;
-      /* dP = dO Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) in place */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, T, head_dim, 1.0f, dO, ld, v + off, ld, 0.0f, dP,
-                   T);
-      for (int t = 0; t < T; t++)
-        {
-          const float *p = P + (size_t) t * T;
-          float *g = dP + (size_t) t * T;
-          float dot = 0.0f;
-          for (int j = 0; j < T; j++)
-            dot += g[j] * p[j];
-          for (int j = 0; j < T; j++)
-            g[j] = p[j] * (g[j] - dot);
-        }
-      if (d_q != NULL)  /* dQ += scale · dS K */
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, T, head_dim, T, scale, dP, T, k + off, ld, 1.0f,
-                     d_q + off, ld);
-      if (d_k != NULL)  /* dK += scale · dSᵀ Q */
-        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, T, head_dim, T, scale, dP, T, q + off, ld, 1.0f,
-                     d_k + off, ld);
-    }
+  bx_nn_parallel_for ((size_t) batch * n_heads, 1, attention_backward_range, &j);
   if (nt > 1)
     bx_nn_blas_set_threads (nt);
 }

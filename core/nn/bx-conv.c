@@ -6,6 +6,7 @@
  *   out[b, g-block] (C_out/g, N) = W_g (C_out/g, Kc) · col
  * which is exactly the (C_out, rows, L_out) layout of the output. */
 #include "bx-nn.h"
+#include "bx-nn-private.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -71,20 +72,28 @@ tap_range (const ConvDims *d, int k, int *t0, int *t1)
   *t1 = MAX (*t0, MIN (hi, d->Lo));
 }
 
-/* x: input channels of one group of one batch item, (cin_g, rows, L). */
+typedef struct {
+  float *col;
+  const float *x;
+  float *dx;
+  const float *d_col;
+  const ConvDims *d;
+} ColJob;
+
 static void
-im2col (float *col, const float *x, const ConvDims *d)
+im2col_range (void *p, size_t begin, size_t end, int thread)
 {
-#pragma omp parallel for if ((size_t) d->Kc * d->N >= 65536) schedule (static)
-  for (int row = 0; row < d->Kc; row++)
+  ColJob *j = p;
+  const ConvDims *d = j->d;
+  for (size_t row = begin; row < end; row++)
     {
       int ci = row / d->K, k = row % d->K;
       int t0, t1;
       tap_range (d, k, &t0, &t1);
       for (int r = 0; r < d->rows; r++)
         {
-          float *c = col + (size_t) row * d->N + (size_t) r * d->Lo;
-          const float *xr = x + ((size_t) ci * d->rows + r) * d->L + (k - d->pl);
+          float *c = j->col + row * d->N + (size_t) r * d->Lo;
+          const float *xr = j->x + ((size_t) ci * d->rows + r) * d->L + (k - d->pl);
           for (int t = 0; t < t0; t++)
             c[t] = 0.0f;
           if (d->s == 1)
@@ -98,25 +107,41 @@ im2col (float *col, const float *x, const ConvDims *d)
     }
 }
 
-/* dx += col2im(d_col); parallel over input channels so writes never collide. */
+/* x: input channels of one group of one batch item, (cin_g, rows, L). */
 static void
-col2im_add (float *dx, const float *d_col, const ConvDims *d)
+im2col (float *col, const float *x, const ConvDims *d)
 {
-#pragma omp parallel for if ((size_t) d->Kc * d->N >= 65536) schedule (static)
-  for (int ci = 0; ci < d->cin_g; ci++)
+  ColJob j = { .col = col, .x = x, .d = d };
+  bx_nn_parallel_for (d->Kc, MAX (1, 16384 / MAX (d->N, 1)), im2col_range, &j);
+}
+
+/* Split by input channel so that no two threads add into the same element. */
+static void
+col2im_range (void *p, size_t begin, size_t end, int thread)
+{
+  ColJob *j = p;
+  const ConvDims *d = j->d;
+  for (size_t ci = begin; ci < end; ci++)
     for (int k = 0; k < d->K; k++)
       {
         int t0, t1;
         tap_range (d, k, &t0, &t1);
-        int row = ci * d->K + k;
+        size_t row = ci * d->K + k;
         for (int r = 0; r < d->rows; r++)
           {
-            const float *c = d_col + (size_t) row * d->N + (size_t) r * d->Lo;
-            float *xr = dx + ((size_t) ci * d->rows + r) * d->L + (k - d->pl);
+            const float *c = j->d_col + row * d->N + (size_t) r * d->Lo;
+            float *xr = j->dx + ((size_t) ci * d->rows + r) * d->L + (k - d->pl);
             for (int t = t0; t < t1; t++)
               xr[(size_t) t * d->s] += c[t];
           }
       }
+}
+
+static void
+col2im_add (float *dx, const float *d_col, const ConvDims *d)
+{
+  ColJob j = { .dx = dx, .d_col = d_col, .d = d };
+  bx_nn_parallel_for (d->cin_g, MAX (1, 16384 / MAX (d->K * d->N, 1)), col2im_range, &j);
 }
 
 /* A 1-tap, stride-1, unpadded conv reads the input as its own col matrix. */
@@ -261,7 +286,6 @@ static void
 patch_gather (float *col, const float *x, int C, int H, int W, int ph, int pw)
 {
   int gh_n = H / ph, gw_n = W / pw, Kc = C * ph * pw;
-#pragma omp parallel for if ((size_t) gh_n * gw_n * Kc >= 65536) schedule (static)
   for (int gh = 0; gh < gh_n; gh++)
     for (int gw = 0; gw < gw_n; gw++)
       {

@@ -4,27 +4,42 @@
 
 #include <math.h>
 
-/* Below this many elements a parallel region costs more than it saves. */
-#define PAR_MIN 32768
+/* Below this many elements per thread a pool job costs more than it saves. */
+#define PAR_MIN 16384
+
+typedef struct {
+  float *out;
+  const float *in, *d_out;
+} GeluJob;
+
+static void
+gelu_forward_range (void *p, size_t begin, size_t end, int thread)
+{
+  GeluJob *j = p;
+  float *out = j->out;
+  const float *in = j->in;  /* may equal out: element i only reads in[i] */
+#pragma omp simd
+  for (size_t i = begin; i < end; i++)
+    out[i] = in[i] * bx_nn_normal_cdf (in[i]);
+}
 
 void
 bx_gelu_forward (float *out, const float *in, size_t n)
 {
-#pragma omp parallel for simd if (n > PAR_MIN) schedule (static)
-  for (size_t i = 0; i < n; i++)
-    {
-      float x = in[i];
-      out[i] = x * bx_nn_normal_cdf (x);
-    }
+  GeluJob j = { out, in, NULL };
+  bx_nn_parallel_for (n, PAR_MIN, gelu_forward_range, &j);
 }
 
-void
-bx_gelu_backward (float *d_in, const float *d_out, const float *in, size_t n)
+static void
+gelu_backward_range (void *p, size_t begin, size_t end, int thread)
 {
   /* d/dx x·Φ(x) = Φ(x) + x·φ(x) */
   const float inv_sqrt_2pi = 0.3989422804014327f;
-#pragma omp parallel for simd if (n > PAR_MIN) schedule (static)
-  for (size_t i = 0; i < n; i++)
+  GeluJob *j = p;
+  float *d_in = j->out;
+  const float *in = j->in, *d_out = j->d_out;
+#pragma omp simd
+  for (size_t i = begin; i < end; i++)
     {
       float x = in[i];
       float cdf = bx_nn_normal_cdf (x);
@@ -34,9 +49,15 @@ bx_gelu_backward (float *d_in, const float *d_out, const float *in, size_t n)
 }
 
 void
+bx_gelu_backward (float *d_in, const float *d_out, const float *in, size_t n)
+{
+  GeluJob j = { d_in, in, d_out };
+  bx_nn_parallel_for (n, PAR_MIN, gelu_backward_range, &j);
+}
+
+void
 bx_relu_forward (float *out, const float *in, size_t n)
 {
-#pragma omp parallel for if (n > PAR_MIN) schedule (static)
   for (size_t i = 0; i < n; i++)
     out[i] = in[i] > 0.0f ? in[i] : 0.0f;
 }
@@ -44,7 +65,6 @@ bx_relu_forward (float *out, const float *in, size_t n)
 void
 bx_relu_backward (float *d_in, const float *d_out, const float *in, size_t n)
 {
-#pragma omp parallel for if (n > PAR_MIN) schedule (static)
   for (size_t i = 0; i < n; i++)
     if (in[i] > 0.0f)
       d_in[i] += d_out[i];
@@ -53,7 +73,6 @@ bx_relu_backward (float *d_in, const float *d_out, const float *in, size_t n)
 void
 bx_add_forward (float *out, const float *a, const float *b, size_t n)
 {
-#pragma omp parallel for if (n > PAR_MIN) schedule (static)
   for (size_t i = 0; i < n; i++)
     out[i] = a[i] + b[i];
 }

@@ -5,6 +5,7 @@
  * sizes those loops otherwise cost as much as the GEMMs. */
 #pragma once
 
+#include <math.h>
 #include <stdint.h>
 
 /* e^x for x in float range; relative error ≈ 2e-7 (Cody–Waite reduction to
@@ -12,7 +13,9 @@
 static inline float
 bx_nn_exp (float x)
 {
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  /* two plain selects (a nested ?: keeps GCC from if-converting the loop) */
+  x = x > -87.0f ? x : -87.0f;
+  x = x < 88.0f ? x : 88.0f;
   /* round(x / ln2) by the 1.5·2²³ trick (no floorf, which does not vectorise
    * on baseline x86-64) */
   float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
@@ -36,7 +39,7 @@ bx_nn_exp (float x)
 static inline float
 bx_nn_normal_cdf (float x)
 {
-  float z = (x < 0.0f ? -x : x) * 0.70710678118654752f;
+  float z = fabsf (x) * 0.70710678118654752f;
   float t = 1.0f / (1.0f + 0.5f * z);
   float poly = -1.26551223f
                + t * (1.00002368f
@@ -55,3 +58,10 @@ bx_nn_normal_cdf (float x)
 /* OpenBLAS's own thread count, without touching the engine setting: parallel
  * regions that call sgemm per item hold OpenBLAS at 1 thread meanwhile. */
 void bx_nn_blas_set_threads (int n_threads);
+
+/* fn(ctx, begin, end, thread) over [0, n) split statically into at most
+ * bx_nn_get_threads() contiguous ranges of ≥ min_per_thread items; thread is
+ * 0 … threads−1 (for per-thread scratch). Runs serially when called from
+ * inside a pool job or while another caller uses the pool. */
+typedef void (*BxNnRangeFn) (void *ctx, size_t begin, size_t end, int thread);
+void bx_nn_parallel_for (size_t n, size_t min_per_thread, BxNnRangeFn fn, void *ctx);

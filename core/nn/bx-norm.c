@@ -4,6 +4,7 @@
  * GroupNorm blocks reach 10⁵ elements (HuBERT conv0: 1498 samples per channel,
  * LaBraM: 2·N·A·25), where a float sum drifts from PyTorch's. */
 #include "bx-nn.h"
+#include "bx-nn-private.h"
 
 #include <math.h>
 
@@ -26,30 +27,81 @@ block_stats (const float *x, size_t n, float eps, float *mean_out, float *rstd_o
   *rstd_out = (float) (1.0 / sqrt (var + eps));
 }
 
+typedef struct {
+  float *out, *mean, *rstd, *d_in;
+  const float *in, *gamma, *beta, *d_out, *cmean, *crstd;
+  int dim, channels, spatial, groups;
+  float eps;
+} NormJob;
+
+static void
+layer_norm_forward_range (void *p, size_t begin, size_t end, int thread)
+{
+  NormJob *j = p;
+  int dim = j->dim;
+  for (size_t r = begin; r < end; r++)
+    {
+      const float *x = j->in + r * dim;
+      float *y = j->out + r * dim;
+      float mu, rs;
+      block_stats (x, dim, j->eps, &mu, &rs);
+      if (j->gamma != NULL && j->beta != NULL)
+        for (int d = 0; d < dim; d++)
+          y[d] = (x[d] - mu) * rs * j->gamma[d] + j->beta[d];
+      else
+        for (int d = 0; d < dim; d++)
+          {
+            float v = (x[d] - mu) * rs;
+            if (j->gamma != NULL)
+              v *= j->gamma[d];
+            if (j->beta != NULL)
+              v += j->beta[d];
+            y[d] = v;
+          }
+      if (j->mean != NULL)
+        j->mean[r] = mu;
+      if (j->rstd != NULL)
+        j->rstd[r] = rs;
+    }
+}
+
 void
 bx_layer_norm_forward (float *out, float *mean, float *rstd, const float *in, const float *gamma,
                        const float *beta, int n_rows, int dim, float eps)
 {
-#pragma omp parallel for if (n_rows >= 64) schedule (static)
-  for (int r = 0; r < n_rows; r++)
+  NormJob j = { .out = out, .mean = mean, .rstd = rstd, .in = in, .gamma = gamma, .beta = beta, .dim = dim,
+                .eps = eps };
+  bx_nn_parallel_for (n_rows, MAX (1, 16384 / MAX (dim, 1)), layer_norm_forward_range, &j);
+}
+
+static void
+layer_norm_backward_range (void *p, size_t begin, size_t end, int thread)
+{
+  NormJob *j = p;
+  int dim = j->dim;
+  const float *gamma = j->gamma;
+  for (size_t r = begin; r < end; r++)
     {
-      const float *x = in + (size_t) r * dim;
-      float *y = out + (size_t) r * dim;
-      float mu, rs;
-      block_stats (x, dim, eps, &mu, &rs);
+      const float *x = j->in + r * dim;
+      const float *g = j->d_out + r * dim;
+      float *dx = j->d_in + r * dim;
+      float mu = j->cmean[r], rs = j->crstd[r];
+      /* d_in = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)), dx̂ = d_out ⊙ γ */
+      double s1 = 0.0, s2 = 0.0;
       for (int d = 0; d < dim; d++)
         {
-          float v = (x[d] - mu) * rs;
-          if (gamma != NULL)
-            v *= gamma[d];
-          if (beta != NULL)
-            v += beta[d];
-          y[d] = v;
+          float dxh = gamma != NULL ? g[d] * gamma[d] : g[d];
+          float xh = (x[d] - mu) * rs;
+          s1 += dxh;
+          s2 += dxh * xh;
         }
-      if (mean != NULL)
-        mean[r] = mu;
-      if (rstd != NULL)
-        rstd[r] = rs;
+      float m1 = (float) (s1 / dim), m2 = (float) (s2 / dim);
+      for (int d = 0; d < dim; d++)
+        {
+          float dxh = gamma != NULL ? g[d] * gamma[d] : g[d];
+          float xh = (x[d] - mu) * rs;
+          dx[d] += rs * (dxh - m1 - xh * m2);
+        }
     }
 }
 
@@ -59,30 +111,9 @@ bx_layer_norm_backward (float *d_in, float *d_gamma, float *d_beta, const float 
 {
   if (d_in != NULL)
     {
-#pragma omp parallel for if (n_rows >= 64) schedule (static)
-      for (int r = 0; r < n_rows; r++)
-        {
-          const float *x = in + (size_t) r * dim;
-          const float *g = d_out + (size_t) r * dim;
-          float *dx = d_in + (size_t) r * dim;
-          float mu = mean[r], rs = rstd[r];
-          /* d_in = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)), dx̂ = d_out ⊙ γ */
-          double s1 = 0.0, s2 = 0.0;
-          for (int d = 0; d < dim; d++)
-            {
-              float dxh = gamma != NULL ? g[d] * gamma[d] : g[d];
-              float xh = (x[d] - mu) * rs;
-              s1 += dxh;
-              s2 += dxh * xh;
-            }
-          float m1 = (float) (s1 / dim), m2 = (float) (s2 / dim);
-          for (int d = 0; d < dim; d++)
-            {
-              float dxh = gamma != NULL ? g[d] * gamma[d] : g[d];
-              float xh = (x[d] - mu) * rs;
-              dx[d] += rs * (dxh - m1 - xh * m2);
-            }
-        }
+      NormJob j = { .d_in = d_in, .in = in, .gamma = gamma, .d_out = d_out, .cmean = mean, .crstd = rstd,
+                    .dim = dim };
+      bx_nn_parallel_for (n_rows, MAX (1, 8192 / MAX (dim, 1)), layer_norm_backward_range, &j);
     }
   if (d_gamma != NULL || d_beta != NULL)
     for (int r = 0; r < n_rows; r++)
@@ -100,35 +131,84 @@ bx_layer_norm_backward (float *d_in, float *d_gamma, float *d_beta, const float 
       }
 }
 
+static void
+group_norm_forward_range (void *p, size_t begin, size_t end, int thread)
+{
+  NormJob *j = p;
+  int cpg = j->channels / j->groups, spatial = j->spatial;
+  size_t block = (size_t) cpg * spatial;
+  for (size_t bg = begin; bg < end; bg++)
+    {
+      int gi = bg % j->groups;
+      const float *x = j->in + bg * block;
+      float *y = j->out + bg * block;
+      float mu, rs;
+      block_stats (x, block, j->eps, &mu, &rs);
+      for (int c = 0; c < cpg; c++)
+        {
+          int ch = gi * cpg + c;
+          float scale = j->gamma != NULL ? j->gamma[ch] * rs : rs;
+          float shift = (j->beta != NULL ? j->beta[ch] : 0.0f) - mu * scale;
+          const float *xc = x + (size_t) c * spatial;
+          float *yc = y + (size_t) c * spatial;
+          for (int t = 0; t < spatial; t++)
+            yc[t] = xc[t] * scale + shift;
+        }
+      if (j->mean != NULL)
+        j->mean[bg] = mu;
+      if (j->rstd != NULL)
+        j->rstd[bg] = rs;
+    }
+}
+
 void
 bx_group_norm_forward (float *out, float *mean, float *rstd, const float *in, const float *gamma,
                        const float *beta, int batch, int channels, int spatial, int groups, float eps)
 {
   g_return_if_fail (groups > 0 && channels % groups == 0);
-  int cpg = channels / groups;
+  NormJob j = { .out = out, .mean = mean, .rstd = rstd, .in = in, .gamma = gamma, .beta = beta,
+                .channels = channels, .spatial = spatial, .groups = groups, .eps = eps };
+  size_t block = (size_t) (channels / groups) * spatial;
+  bx_nn_parallel_for ((size_t) batch * groups, MAX ((size_t) 1, 16384 / MAX (block, (size_t) 1)),
+                      group_norm_forward_range, &j);
+}
+
+static void
+group_norm_backward_range (void *p, size_t begin, size_t end, int thread)
+{
+  NormJob *j = p;
+  int cpg = j->channels / j->groups, spatial = j->spatial;
   size_t block = (size_t) cpg * spatial;
-#pragma omp parallel for if ((size_t) batch * groups * block >= 65536) schedule (static)
-  for (int bg = 0; bg < batch * groups; bg++)
+  for (size_t bg = begin; bg < end; bg++)
     {
-      int gi = bg % groups;
-      const float *x = in + (size_t) bg * block;
-      float *y = out + (size_t) bg * block;
-      float mu, rs;
-      block_stats (x, block, eps, &mu, &rs);
+      int gi = bg % j->groups;
+      const float *x = j->in + bg * block;
+      const float *g = j->d_out + bg * block;
+      float *dx = j->d_in + bg * block;
+      float mu = j->cmean[bg], rs = j->crstd[bg];
+      double s1 = 0.0, s2 = 0.0;
       for (int c = 0; c < cpg; c++)
         {
-          int ch = gi * cpg + c;
-          float scale = gamma != NULL ? gamma[ch] * rs : rs;
-          float shift = (beta != NULL ? beta[ch] : 0.0f) - mu * scale;
-          const float *xc = x + (size_t) c * spatial;
-          float *yc = y + (size_t) c * spatial;
-          for (int s = 0; s < spatial; s++)
-            yc[s] = xc[s] * scale + shift;
+          float gm = j->gamma != NULL ? j->gamma[gi * cpg + c] : 1.0f;
+          for (int t = 0; t < spatial; t++)
+            {
+              size_t i = (size_t) c * spatial + t;
+              float dxh = g[i] * gm;
+              s1 += dxh;
+              s2 += dxh * (x[i] - mu) * rs;
+            }
         }
-      if (mean != NULL)
-        mean[bg] = mu;
-      if (rstd != NULL)
-        rstd[bg] = rs;
+      float m1 = (float) (s1 / (double) block), m2 = (float) (s2 / (double) block);
+      for (int c = 0; c < cpg; c++)
+        {
+          float gm = j->gamma != NULL ? j->gamma[gi * cpg + c] : 1.0f;
+          for (int t = 0; t < spatial; t++)
+            {
+              size_t i = (size_t) c * spatial + t;
+              float xh = (x[i] - mu) * rs;
+              dx[i] += rs * (g[i] * gm - m1 - xh * m2);
+            }
+        }
     }
 }
 
@@ -142,38 +222,10 @@ bx_group_norm_backward (float *d_in, float *d_gamma, float *d_beta, const float 
   size_t block = (size_t) cpg * spatial;
   if (d_in != NULL)
     {
-#pragma omp parallel for if ((size_t) batch * groups * block >= 65536) schedule (static)
-      for (int bg = 0; bg < batch * groups; bg++)
-        {
-          int gi = bg % groups;
-          const float *x = in + (size_t) bg * block;
-          const float *g = d_out + (size_t) bg * block;
-          float *dx = d_in + (size_t) bg * block;
-          float mu = mean[bg], rs = rstd[bg];
-          double s1 = 0.0, s2 = 0.0;
-          for (int c = 0; c < cpg; c++)
-            {
-              float gm = gamma != NULL ? gamma[gi * cpg + c] : 1.0f;
-              for (int s = 0; s < spatial; s++)
-                {
-                  size_t i = (size_t) c * spatial + s;
-                  float dxh = g[i] * gm;
-                  s1 += dxh;
-                  s2 += dxh * (x[i] - mu) * rs;
-                }
-            }
-          float m1 = (float) (s1 / (double) block), m2 = (float) (s2 / (double) block);
-          for (int c = 0; c < cpg; c++)
-            {
-              float gm = gamma != NULL ? gamma[gi * cpg + c] : 1.0f;
-              for (int s = 0; s < spatial; s++)
-                {
-                  size_t i = (size_t) c * spatial + s;
-                  float xh = (x[i] - mu) * rs;
-                  dx[i] += rs * (g[i] * gm - m1 - xh * m2);
-                }
-            }
-        }
+      NormJob j = { .d_in = d_in, .in = in, .gamma = gamma, .d_out = d_out, .cmean = mean, .crstd = rstd,
+                    .channels = channels, .spatial = spatial, .groups = groups };
+      bx_nn_parallel_for ((size_t) batch * groups, MAX ((size_t) 1, 8192 / MAX (block, (size_t) 1)),
+                          group_norm_backward_range, &j);
     }
   if (d_gamma != NULL || d_beta != NULL)
     for (int c = 0; c < channels; c++)
@@ -203,7 +255,6 @@ bx_batch_norm_eval_forward (float *out, const float *in, const float *running_me
                             const float *gamma, const float *beta, int batch, int channels, int length,
                             float eps)
 {
-#pragma omp parallel for if ((size_t) batch * channels * length >= 65536) schedule (static)
   for (int bc = 0; bc < batch * channels; bc++)
     {
       int c = bc % channels;
@@ -224,7 +275,6 @@ bx_batch_norm_eval_backward (float *d_in, float *d_gamma, float *d_beta, const f
 {
   if (d_in != NULL)
     {
-#pragma omp parallel for if ((size_t) batch * channels * length >= 65536) schedule (static)
       for (int bc = 0; bc < batch * channels; bc++)
         {
           int c = bc % channels;
