@@ -757,11 +757,28 @@ split_fields (const LineReader *reader, const char *line, gsize n, char separato
   return g_steal_pointer (&fields);
 }
 
+/* Column names compare case-insensitively with blanks and '-' read as '_',
+ * so "Sleep Stage" finds sleep_stage. */
+static gboolean
+column_name_equal (const char *a, const char *b)
+{
+  for (;; a++, b++)
+    {
+      char ca = (*a == ' ' || *a == '-') ? '_' : g_ascii_tolower (*a);
+      char cb = (*b == ' ' || *b == '-') ? '_' : g_ascii_tolower (*b);
+
+      if (ca != cb)
+        return FALSE;
+      if (ca == '\0')
+        return TRUE;
+    }
+}
+
 static int
 find_column (GPtrArray *header, const char *name)
 {
   for (guint i = 0; i < header->len; i++)
-    if (g_ascii_strcasecmp (g_ptr_array_index (header, i), name) == 0)
+    if (column_name_equal (g_ptr_array_index (header, i), name))
       return (int) i;
   return -1;
 }

@@ -162,7 +162,8 @@ BxLabelTrack *bx_label_track_new_from_annotations (const BxAnnotationList *annot
 typedef struct {
   BxLabelFormat format;        /* BX_LABEL_FORMAT_AUTO = guess */
   /* CSV/TSV: name of the label column; NULL = the first present of "stage",
-   * "sleep_stage", "label", "trial_type", "description", "annotation", "value". */
+   * "sleep_stage", "label", "trial_type", "description", "annotation", "value".
+   * Column names match case-insensitively with blanks and '-' read as '_'. */
   const char *label_column;
   double dreams_epoch_length;  /* DREAMS: seconds per line; 0 = 5 */
 } BxLabelReadOptions;

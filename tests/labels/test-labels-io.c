@@ -135,6 +135,18 @@ test_tsv_bids (void)
   g_assert_cmpfloat (h->confidence[2], ==, 0.25f);
   g_assert_cmpfloat (h->confidence[3], ==, 1.0f);
 
+  /* Column names: case, blanks and '-' do not matter ("Sleep Stage" = sleep_stage). */
+  {
+    const char *text = "Onset,DURATION,Sleep Stage,Scorer-Note\n0,30,N3,x\n";
+    g_autoptr (BxLabelTrack) t = parse_string ("s.csv", text, BX_LABEL_FORMAT_AUTO, &error);
+    BxLabelReadOptions note = { .label_column = "scorer_note" };
+    g_autoptr (BxLabelTrack) n = bx_label_track_parse ("s.csv", text, strlen (text), &note, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (bx_label_track_get (t, 0)->label, ==, "N3");
+    g_assert_cmpstr (bx_label_track_get (n, 0)->label, ==, "x");
+  }
+
   /* The label column can be chosen. */
   values = bx_label_track_read (path, &by_value, &error);
   g_assert_no_error (error);
