@@ -222,6 +222,10 @@ bx_view_extension_deactivate (BxViewExtension *self)
 
 /* ---- Registry ---- */
 
+/* File name of the module being loaded: GIOModule does not expose it, and
+ * the plugin page should say where a plugin came from. Main thread only. */
+static const char *loading_module_path;
+
 G_LOCK_DEFINE_STATIC (registry);
 static GPtrArray *registry_plugins;   /* BxPluginInfo* */
 
@@ -268,9 +272,10 @@ bx_extension_register (GIOModule *module, GType type, const char *id, const char
   info->id = g_strdup (id);
   info->title = g_strdup (title != NULL ? title : id);
   info->description = g_strdup (description != NULL ? description : "");
-  /* GIOModule names its GTypeModule after the file it was loaded from. */
-  if (module != NULL && G_TYPE_MODULE (module)->name != NULL)
-    info->origin = g_strdup (G_TYPE_MODULE (module)->name);
+  if (module != NULL && loading_module_path != NULL)
+    info->origin = g_strdup (loading_module_path);
+  else if (module != NULL)
+    info->origin = g_strdup (_("plugin module"));
   else
     info->origin = g_strdup (_("built in"));
   info->type = type;
@@ -280,18 +285,40 @@ bx_extension_register (GIOModule *module, GType type, const char *id, const char
   G_UNLOCK (registry);
 }
 
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
 static void
 load_modules_from (const char *dir)
 {
-  GList *modules;
+  g_autoptr (GDir) d = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
 
   if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
     return;
-  /* The modules stay loaded for the life of the process: their types may be
-   * in use by any open recording. */
-  modules = g_io_modules_load_all_in_directory (dir);
-  g_debug ("loaded %u plugin modules from %s", g_list_length (modules), dir);
-  g_list_free (modules);
+  d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return;
+  for (const char *name; (name = g_dir_read_name (d)) != NULL;)
+    if (g_str_has_suffix (name, "." G_MODULE_SUFFIX))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);   /* a stable load order */
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
+      GIOModule *module = g_io_module_new (path);
+
+      loading_module_path = path;
+      /* Stays in use (loaded) for the life of the process: its types may be in
+       * use by any open recording. On failure GIO has printed why. */
+      if (!g_type_module_use (G_TYPE_MODULE (module)))
+        g_warning ("Plugin module “%s” could not be loaded", path);
+      loading_module_path = NULL;
+    }
 }
 
 void

@@ -1,0 +1,482 @@
+/* test-ui.c — the viewer under Xvfb: templates, real recordings, keyboard scoring, screenshots. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <math.h>
+
+#include "bx-application.h"
+#include "bx-document.h"
+#include "bx-extension.h"
+#include "bx-preferences-window.h"
+#include "bx-recording-page.h"
+#include "bx-signal-view.h"
+#include "bx-test-data.h"
+#include "bx-ui-test-util.h"
+#include "bx-window.h"
+#include "recording/bx-labels-io.h"
+#include "sim/bx-sim-night.h"
+
+static BxApplication *app;
+
+static gboolean
+overview_ready (gpointer data)
+{
+  return bx_signal_view_get_overview_ready (BX_SIGNAL_VIEW (data));
+}
+
+static BxWindow *
+new_window (void)
+{
+  BxWindow *window = bx_window_new (GTK_APPLICATION (app));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  bx_ui_wait_for_window (GTK_WINDOW (window));
+  return window;
+}
+
+static BxRecordingPage *
+open_in (BxWindow *window, const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+  BxRecordingPage *page = bx_window_open_file (window, file, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (page);
+  g_assert_true (bx_ui_wait (overview_ready, bx_recording_page_get_signal_view (page), 60));
+  bx_ui_spin (0.1);
+  return page;
+}
+
+/* ---- every template widget is created ---- */
+
+static void
+test_templates (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *path = bx_ui_write_test_edf (dir, "tiny.edf", 2, 120, 100);
+  BxWindow *window = new_window ();
+  BxRecordingPage *page;
+  BxPreferencesWindow *prefs;
+  g_autoptr (GtkBuilder) builder = NULL;
+  GObject *help;
+  GtkWidget *about;
+
+  g_assert_cmpuint (bx_window_get_n_pages (window), ==, 0);
+  page = open_in (window, path);
+  g_assert_cmpuint (bx_window_get_n_pages (window), ==, 1);
+  g_assert_true (bx_window_get_current_page (window) == page);
+  g_assert_nonnull (bx_recording_page_get_hypnogram_view (page));
+  g_assert_cmpuint (bx_signal_view_get_n_traces (bx_recording_page_get_signal_view (page)), ==, 2);
+
+  prefs = bx_preferences_window_new (GTK_WINDOW (window));
+  bx_ui_wait_for_window (GTK_WINDOW (prefs));
+  /* The compiled-in BioX-Bridge plugin is listed. */
+  g_assert_cmpuint (bx_preferences_window_get_n_plugin_rows (prefs), >=, 1);
+  g_free (bx_ui_screenshot (GTK_WIDGET (prefs), "preferences"));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+
+  builder = gtk_builder_new_from_resource ("/org/bioxbridge/BioxBridge/gtk/help-overlay.ui");
+  help = gtk_builder_get_object (builder, "help_overlay");
+  g_assert_true (GTK_IS_SHORTCUTS_WINDOW (help));
+  gtk_window_destroy (GTK_WINDOW (help));
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  bx_ui_spin (0.2);
+  about = NULL;
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    if (ADW_IS_ABOUT_WINDOW (l->data))
+      about = l->data;
+  g_assert_nonnull (about);
+  g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_VERSION);
+  gtk_window_destroy (GTK_WINDOW (about));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bx_ui_spin (0.1);
+  bx_test_tmpdir_remove (dir);
+}
+
+/* ---- real recordings open and render ---- */
+
+static void
+check_renders (BxRecordingPage *page, const char *name, gboolean screenshot)
+{
+  GtkWidget *view = GTK_WIDGET (bx_recording_page_get_signal_view (page));
+  g_autoptr (GdkTexture) texture = bx_ui_render (view);
+  int w = gtk_widget_get_width (view), h = gtk_widget_get_height (view);
+  double ink;
+
+  g_assert_nonnull (texture);
+  /* The plot area (right of the label column, under the ruler) holds traces. */
+  ink = bx_ui_ink_fraction (texture, 140, 30, w - 150, h - 60);
+  if (bx_recording_get_n_channels (bx_document_get_recording (bx_recording_page_get_document (page))) > 0)
+    {
+      if (ink < 0.003)
+        g_error ("%s: the signal view drew almost nothing (%.4f of the plot area inked)", name, ink);
+    }
+  if (screenshot)
+    {
+      g_autofree char *shot = g_strdup_printf ("corpus-%s", name);
+
+      g_free (bx_ui_screenshot (GTK_WIDGET (gtk_widget_get_root (view)), shot));
+    }
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
+static void
+test_corpus_folder (gconstpointer data)
+{
+  const char *folder = data;
+  g_autofree char *dir = bx_test_shared_data_path (folder);
+  g_autoptr (GDir) d = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  BxWindow *window;
+  guint opened = 0;
+
+  if (dir == NULL)
+    return;
+  d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  for (const char *n; (n = g_dir_read_name (d)) != NULL;)
+    {
+      g_autofree char *lower = g_ascii_strdown (n, -1);
+
+      if (g_str_has_suffix (lower, ".edf") || g_str_has_suffix (lower, ".bdf"))
+        g_ptr_array_add (names, g_strdup (n));
+    }
+  g_ptr_array_sort (names, compare_names);
+  g_assert_cmpuint (names->len, >, 0);
+
+  window = new_window ();
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      BxRecordingPage *page = open_in (window, path);
+
+      /* A multi-minute page exercises the pyramid path, the 30 s page the raw path. */
+      check_renders (page, name, i < 3 || g_str_has_prefix (name, "excerpt") || g_str_has_prefix (name, "short_psg"));
+      bx_recording_page_set_page_length (page, 300);
+      bx_ui_spin (0.05);
+      check_renders (page, name, FALSE);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.close-tab", NULL);
+      bx_ui_spin (0.05);
+      opened++;
+    }
+  g_assert_cmpuint (opened, ==, names->len);
+  g_assert_cmpuint (bx_window_get_n_pages (window), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+  bx_ui_spin (0.1);
+}
+
+static void
+test_invalid_files (void)
+{
+  g_autofree char *dir = bx_test_shared_data_path ("edf-corpus/invalid");
+  const char *names[] = { "eyelink_not_european_data_format.edf", "header_one_byte_short.edf" };
+  BxWindow *window;
+
+  if (dir == NULL)
+    return;
+  window = new_window ();
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+      g_autoptr (GError) error = NULL;
+
+      g_assert_null (bx_window_open_file (window, file, &error));
+      g_assert_nonnull (error);
+      g_test_message ("%s: %s", names[i], error->message);
+    }
+  g_assert_cmpuint (bx_window_get_n_pages (window), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+  bx_ui_spin (0.1);
+}
+
+/* ---- keyboard scoring, navigation, undo, save and reload ---- */
+
+static void
+press (BxRecordingPage *page, guint keyval, GdkModifierType modifiers)
+{
+  GtkWidget *focus = GTK_WIDGET (bx_recording_page_get_signal_view (page));
+
+  if (!bx_ui_press_key (focus, keyval, modifiers))
+    g_error ("no shortcut for %s (modifiers %x)", gdk_keyval_name (keyval), modifiers);
+}
+
+static void
+assert_stages (const BxHypnogram *h, const int *expected, guint n)
+{
+  for (guint e = 0; e < n; e++)
+    if (h->stages[e] != expected[e])
+      g_error ("epoch %u: stage %d, expected %d", e, h->stages[e], expected[e]);
+}
+
+static void
+test_keyboard_scoring (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *path = bx_ui_write_test_edf (dir, "night.edf", 3, 600, 128);   /* 20 epochs */
+  BxWindow *window = new_window ();
+  BxRecordingPage *page = open_in (window, path);
+  BxDocument *document = bx_recording_page_get_document (page);
+  const int expected[] = { BX_STAGE_WAKE, BX_STAGE_N1, BX_STAGE_N2, BX_STAGE_N3, BX_STAGE_REM, BX_STAGE_N4,
+                           BX_STAGE_WAKE };
+  g_autofree char *tsv = g_build_filename (dir, "scoring.tsv", NULL);
+  g_autofree char *csv = g_build_filename (dir, "scoring.csv", NULL);
+  g_autofree char *edf = g_build_filename (dir, "scoring.edf", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpuint (bx_document_get_n_epochs (document), ==, 20);
+  bx_recording_page_set_page_length (page, 30);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 0);
+
+  /* W 1 2 3 R 4 0 score epochs 0..6 and advance. */
+  press (page, GDK_KEY_w, 0);
+  press (page, GDK_KEY_1, 0);
+  press (page, GDK_KEY_2, 0);
+  press (page, GDK_KEY_3, 0);
+  press (page, GDK_KEY_r, 0);
+  press (page, GDK_KEY_4, 0);
+  press (page, GDK_KEY_0, 0);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 7);
+  assert_stages (bx_document_get_scoring (document), expected, 7);
+  g_assert_true (bx_document_get_modified (document));
+  g_free (bx_ui_screenshot (GTK_WIDGET (window), "scoring"));
+
+  /* Undo goes back to the undone epoch, redo restores it. */
+  press (page, GDK_KEY_z, GDK_CONTROL_MASK);
+  g_assert_cmpint (bx_document_get_stage (document, 6), ==, BX_STAGE_UNKNOWN);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 6);
+  press (page, GDK_KEY_z, GDK_CONTROL_MASK);
+  g_assert_cmpint (bx_document_get_stage (document, 5), ==, BX_STAGE_UNKNOWN);
+  press (page, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  g_assert_cmpint (bx_document_get_stage (document, 5), ==, BX_STAGE_N4);
+  press (page, GDK_KEY_y, GDK_CONTROL_MASK);
+  assert_stages (bx_document_get_scoring (document), expected, 7);
+  g_assert_false (bx_document_can_redo (document));
+
+  /* Navigation keys. */
+  press (page, GDK_KEY_Home, 0);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 0);
+  press (page, GDK_KEY_Right, 0);
+  press (page, GDK_KEY_Right, 0);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 2);
+  press (page, GDK_KEY_Left, 0);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 1);
+  press (page, GDK_KEY_End, 0);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 19);
+  bx_recording_page_set_page_length (page, 120);   /* 4 epochs a page */
+  press (page, GDK_KEY_Home, 0);
+  press (page, GDK_KEY_Page_Down, 0);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 4);
+  g_assert_cmpfloat (bx_signal_view_get_start (bx_recording_page_get_signal_view (page)), ==, 120);
+  press (page, GDK_KEY_Page_Up, 0);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 0);
+
+  /* Go to: epoch number, elapsed time, clock time (recording starts 22:30:00). */
+  g_assert_true (bx_recording_page_go_to (page, "12", &error));
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 11);
+  g_assert_true (bx_recording_page_go_to (page, "+0:01:35", &error));
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 3);
+  g_assert_true (bx_recording_page_go_to (page, "22:35:10", &error));
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 10);
+  g_assert_no_error (error);
+  g_assert_false (bx_recording_page_go_to (page, "99", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (bx_recording_page_go_to (page, "later", &error));
+  g_clear_error (&error);
+
+  /* Save in every format and read back with the labels module. */
+  g_assert_true (bx_document_save_scoring (document, tsv, &error));
+  g_assert_no_error (error);
+  g_assert_false (bx_document_get_modified (document));
+  g_assert_true (bx_document_save_scoring (document, csv, &error));
+  g_assert_true (bx_document_save_scoring (document, edf, &error));
+  g_assert_no_error (error);
+  {
+    const char *paths[] = { tsv, csv, edf };
+
+    for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+      {
+        g_autoptr (BxHypnogram) back = bx_labels_read_hypnogram (paths[i], NULL, NULL, 30, 600, &error);
+
+        g_assert_no_error (error);
+        g_assert_nonnull (back);
+        assert_stages (back, expected, 7);
+        for (guint e = 7; e < back->n_epochs; e++)
+          g_assert_cmpint (back->stages[e], ==, BX_STAGE_UNKNOWN);
+      }
+  }
+
+  /* Autosave: a new document of the same file restores the scoring. */
+  press (page, GDK_KEY_Home, 0);
+  press (page, GDK_KEY_2, 0);   /* epoch 0: W -> N2, not saved */
+  g_assert_true (bx_document_autosave_now (document, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (BxDocument) again = bx_document_new (bx_document_get_recording (document));
+
+    g_assert_true (bx_document_get_restored (again));
+    g_assert_cmpint (bx_document_get_stage (again, 0), ==, BX_STAGE_N2);
+    g_assert_cmpint (bx_document_get_stage (again, 4), ==, BX_STAGE_REM);
+    bx_document_set_autosave_enabled (again, FALSE);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bx_ui_spin (0.1);
+  bx_test_tmpdir_remove (dir);
+}
+
+/* ---- derivations, filters, channel settings ---- */
+
+static void
+test_view_settings (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *path = bx_ui_write_test_edf (dir, "view.edf", 3, 300, 200);
+  BxWindow *window = new_window ();
+  BxRecordingPage *page = open_in (window, path);
+  BxSignalView *view = bx_recording_page_get_signal_view (page);
+  g_autoptr (GError) error = NULL;
+  BxDisplayFilter filter = { 0.3, 35, 50 };
+  GdkRGBA red = { 1, 0, 0, 1 }, got;
+
+  g_assert_true (bx_signal_view_add_derivation (view, 0, 1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (bx_signal_view_get_n_traces (view), ==, 4);
+  g_assert_cmpstr (bx_signal_view_get_trace_label (view, 3), ==, "EEG C1−EEG C2");
+  g_assert_false (bx_signal_view_add_derivation (view, 1, 1, &error));
+  g_clear_error (&error);
+  g_assert_true (bx_ui_wait (overview_ready, view, 30));
+
+  bx_signal_view_move_trace (view, 3, 0);
+  g_assert_cmpstr (bx_signal_view_get_trace_label (view, 0), ==, "EEG C1−EEG C2");
+  {
+    double before = bx_signal_view_get_trace_scale (view, 1);
+
+    bx_signal_view_set_trace_gain (view, 1, 2.0);
+    g_assert_cmpfloat_with_epsilon (bx_signal_view_get_trace_scale (view, 1), before / 2, before * 1e-9);
+  }
+  bx_signal_view_set_trace_visible (view, 2, FALSE);
+  bx_signal_view_set_trace_colour (view, 1, &red);
+  bx_signal_view_get_trace_colour (view, 1, &got);
+  g_assert_true (gdk_rgba_equal (&red, &got));
+  bx_signal_view_set_filter (view, &filter);
+  bx_ui_spin (0.1);
+  g_free (bx_ui_screenshot (GTK_WIDGET (window), "derivation-filters"));
+  {
+    g_autoptr (GdkTexture) texture = bx_ui_render (GTK_WIDGET (view));
+
+    g_assert_cmpfloat (bx_ui_ink_fraction (texture, 140, 30, 600, 400), >, 0.003);
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+  bx_ui_spin (0.1);
+  bx_test_tmpdir_remove (dir);
+}
+
+/* ---- the synthetic night: what a technician sees ---- */
+
+static void
+test_sim_night_screenshots (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "sim-night.edf", NULL);
+  g_autoptr (GError) error = NULL;
+  BxSimParams params;
+  BxWindow *window;
+  BxRecordingPage *page;
+  BxDocument *document;
+  guint scored = 0;
+
+  bx_sim_params_init (&params);
+  params.hours = 1.5;
+  g_assert_true (bx_sim_night_write_edf (&params, path, NULL, &error));
+  g_assert_no_error (error);
+
+  window = new_window ();
+  page = open_in (window, path);
+  document = bx_recording_page_get_document (page);
+  /* The night's stage annotations became the scoring. */
+  for (guint e = 0; e < bx_document_get_n_epochs (document); e++)
+    scored += bx_document_get_stage (document, e) >= 0;
+  g_assert_cmpuint (scored, ==, bx_document_get_n_epochs (document));
+
+  /* A prediction track: the true stages with confidence falling on stage changes. */
+  {
+    g_autoptr (BxHypnogram) truth = bx_sim_hypnogram_generate (params.seed, params.hours);
+    g_autoptr (BxHypnogram) predicted = bx_hypnogram_copy (truth);
+    g_autoptr (BxOverlayTrack) track = NULL;
+    double accuracy, kappa;
+
+    bx_hypnogram_ensure_confidence (predicted);
+    for (guint e = 0; e < predicted->n_epochs; e++)
+      {
+        gboolean change = e > 0 && truth->stages[e] != truth->stages[e - 1];
+
+        predicted->confidence[e] = change ? 0.45f : 0.92f;
+        if (change && predicted->stages[e] >= 0)
+          predicted->stages[e] = predicted->stages[e - 1];
+      }
+    track = bx_overlay_track_new ("Predicted from ECG", predicted);
+    bx_document_add_track (document, track);
+    g_assert_cmpuint (bx_document_agreement (document, track, &accuracy, &kappa), ==, predicted->n_epochs);
+    g_assert_cmpfloat (accuracy, <, 1.0);
+    g_assert_cmpfloat (accuracy, >, 0.5);
+    g_assert_cmpfloat (kappa, <, accuracy);
+  }
+
+  bx_recording_page_set_page_length (page, 30);
+  g_assert_true (bx_recording_page_go_to (page, "+0:40:00", &error));
+  bx_ui_spin (0.2);
+  g_free (bx_ui_screenshot (GTK_WIDGET (window), "sim-night-30s"));
+  gtk_widget_activate_action (GTK_WIDGET (page), "page.next-low-confidence", NULL);
+  g_assert_cmpfloat (bx_overlay_track_label_at (bx_recording_page_get_active_track (page),
+                                                (bx_recording_page_get_current_epoch (page) + 0.5) * 30, NULL),
+                     >=, -1);
+  bx_recording_page_set_page_length (page, 0);
+  bx_ui_spin (0.2);
+  g_free (bx_ui_screenshot (GTK_WIDGET (window), "sim-night-whole"));
+  bx_recording_page_set_page_length (page, 300);
+  bx_ui_spin (0.2);
+  g_free (bx_ui_screenshot (GTK_WIDGET (window), "sim-night-5min"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bx_ui_spin (0.1);
+  bx_test_tmpdir_remove (dir);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  bx_ui_test_isolate_user_dirs ();
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+  app = bx_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  /* Startup runs on register: plugins and actions are in place. */
+
+  g_test_add_func ("/ui/templates", test_templates);
+  g_test_add_func ("/ui/keyboard-scoring", test_keyboard_scoring);
+  g_test_add_func ("/ui/view-settings", test_view_settings);
+  g_test_add_func ("/ui/sim-night", test_sim_night_screenshots);
+  g_test_add_data_func ("/ui/corpus/edf-corpus", "edf-corpus/valid", test_corpus_folder);
+  g_test_add_data_func ("/ui/corpus/dreams", "dreams", test_corpus_folder);
+  g_test_add_data_func ("/ui/corpus/eegmat", "eegmat", test_corpus_folder);
+  g_test_add_func ("/ui/corpus/invalid", test_invalid_files);
+
+  status = g_test_run ();
+  g_object_unref (app);
+  return status;
+}
