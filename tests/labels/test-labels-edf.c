@@ -462,6 +462,38 @@ test_edf_round_trip (void)
   bx_test_tmpdir_remove (dir);
 }
 
+/* A whole day of 30 s epochs with a stage change almost every epoch: about
+ * two thousand annotations in one file must survive the trip. */
+static void
+test_edf_round_trip_long (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "day.edf", NULL);
+  g_autoptr (BxHypnogram) h = bx_hypnogram_new (0, 30, 2880);
+  g_autoptr (BxHypnogram) back = NULL;
+  g_autoptr (BxAnnotationList) runs = NULL;
+  g_autoptr (GArray) tals = NULL;
+  g_autoptr (GError) error = NULL;
+  GRand *rand = g_rand_new_with_seed (99);
+  guint n_signals, n_records;
+
+  for (guint i = 0; i < h->n_epochs; i++)
+    h->stages[i] = (gint8) g_rand_int_range (rand, -1, BX_STAGE_N_CODES);
+  g_rand_free (rand);
+  runs = bx_hypnogram_to_annotations (h);
+  g_assert_cmpuint (bx_annotation_list_get_length (runs), >, 2000);
+
+  g_assert_true (bx_labels_write_hypnogram (path, h, NULL, &error));
+  g_assert_no_error (error);
+  tals = parse_tals (path, &n_signals, &n_records);
+  g_assert_cmpuint (tals->len, ==, bx_annotation_list_get_length (runs));
+  back = bx_labels_read_hypnogram (path, NULL, NULL, 30, 86400, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (back->stages, back->n_epochs, h->stages, h->n_epochs);
+  g_test_message ("%u annotations in %u data records", tals->len, n_records);
+  bx_test_tmpdir_remove (dir);
+}
+
 static void
 test_edf_read_errors (void)
 {
@@ -494,6 +526,7 @@ main (int argc, char **argv)
   g_test_add_func ("/labels/edf/sleep-edf-hypnogram", test_sleep_edf_hypnogram);
   g_test_add_func ("/labels/edf/dreams-text-matches-channel", test_dreams_text_matches_channel);
   g_test_add_func ("/labels/edf/round-trip", test_edf_round_trip);
+  g_test_add_func ("/labels/edf/round-trip-long", test_edf_round_trip_long);
   g_test_add_func ("/labels/edf/read-errors", test_edf_read_errors);
   return g_test_run ();
 }
