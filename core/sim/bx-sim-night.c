@@ -71,7 +71,7 @@ static const double tab_bg[N_S] = { 7.0, 9.0, 11.0, 13.0, 8.0 };
 static const double tab_delta[N_S] = { 4.0, 7.0, 15.0, 44.0, 6.0 };
 static const double tab_theta[N_S] = { 3.0, 13.0, 9.0, 7.0, 11.0 };
 static const double tab_alpha[N_S] = { 22.0, 5.0, 2.0, 1.5, 4.5 };
-static const double tab_beta[N_S] = { 3.5, 2.0, 1.5, 1.0, 2.5 };
+static const double tab_beta[N_S] = { 3.5, 1.5, 1.0, 0.7, 2.0 };
 static const double tab_spindle[N_S] = { 0.0, 0.2, 4.5, 1.5, 0.0 };
 static const double tab_kcomplex[N_S] = { 0.0, 0.1, 1.6, 0.6, 0.0 };
 static const double tab_vertex[N_S] = { 0.0, 3.0, 0.6, 0.0, 0.0 };
@@ -724,8 +724,8 @@ render_eeg (Sim *sim)
   const BxSimSubject *subj = &sim->subject;
   const double fs = sim->params->eeg_rate;
   const int per_sec = (int)fs;
-  static const double bg_corners[4] = { 0.5, 2.0, 8.0, 32.0 };
-  static const double bg_weights[4] = { 1.0, 1.0, 0.8, 0.35 };
+  static const double bg_corners[4] = { 0.4, 1.5, 5.0, 18.0 };
+  static const double bg_weights[4] = { 1.0, 1.0, 0.5, 0.1 };
   BxSimRng rng, erng;
   Resonator delta, theta, alpha, beta;
   Bank bg[N_EEG];
@@ -1167,6 +1167,37 @@ render_spo2_position (Sim *sim)
     }
 }
 
+/* The amplifier's anti-aliasing / display low-pass (2nd-order Butterworth,
+ * bilinear transform), as a PSG applies "LP:35Hz" to EEG and EOG. */
+static double
+lowpass_cutoff (double fs)
+{
+  return MIN (35.0, floor (0.4 * fs));
+}
+
+static void
+lowpass_channel (BxSimChannel *ch)
+{
+  double fc = lowpass_cutoff (ch->sample_rate);
+  double w0 = 2.0 * G_PI * fc / ch->sample_rate, alpha = sin (w0) / G_SQRT2; /* Q = 1/√2 */
+  double cw = cos (w0), a0 = 1.0 + alpha;
+  double b0 = (1.0 - cw) / 2.0 / a0, b1 = (1.0 - cw) / a0, b2 = b0, a1 = -2.0 * cw / a0,
+         a2 = (1.0 - alpha) / a0;
+  double x1 = ch->n_samples > 0 ? ch->samples[0] : 0.0, x2 = x1, y1 = x1, y2 = x1;
+
+  for (gint64 k = 0; k < ch->n_samples; k++)
+    {
+      double x = ch->samples[k];
+      double y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+
+      x2 = x1;
+      x1 = x;
+      y2 = y1;
+      y1 = y;
+      ch->samples[k] = (float)y;
+    }
+}
+
 /* The cardiac field reaches the mastoid references and the chin: a small
  * QRS-shaped spike at each R peak. */
 static void
@@ -1335,7 +1366,7 @@ bx_sim_night_generate (const BxSimParams *params, GCancellable *cancellable, GEr
 {
   g_autoptr (BxSimNight) night = NULL;
   g_autoptr (GPtrArray) list = g_ptr_array_new ();
-  g_autofree char *emg_filter = NULL;
+  g_autofree char *emg_filter = NULL, *eeg_filter = NULL, *eog_filter = NULL;
   Sim sim = { 0 };
   WorkItem items[N_WORK];
   GThread *threads[N_WORK] = { NULL };
@@ -1361,14 +1392,16 @@ bx_sim_night_generate (const BxSimParams *params, GCancellable *cancellable, GEr
   sim.n_sec = (guint)night->duration;
   sim.cancellable = cancellable;
 
+  eeg_filter = g_strdup_printf ("LP:%gHz", lowpass_cutoff (params->eeg_rate));
+  eog_filter = g_strdup_printf ("HP:0.3Hz LP:%gHz", lowpass_cutoff (params->eog_rate));
   emg_filter = g_strdup_printf ("HP:10Hz LP:%gHz", MIN (90.0, floor (0.45 * params->emg_rate)));
   sim.ch_eeg = (int)list->len;
   for (int c = 0; c < N_EEG; c++)
-    add_channel (night, list, eeg_derivations[c].label, "AgAgCl electrode", "uV", "", BX_MODALITY_EEG,
+    add_channel (night, list, eeg_derivations[c].label, "AgAgCl electrode", "uV", eeg_filter, BX_MODALITY_EEG,
                  params->eeg_rate, -500.0, 500.0);
-  sim.ch_eog = add_channel (night, list, "EOG E1-M2", "AgAgCl electrode", "uV", "HP:0.3Hz", BX_MODALITY_EOG,
+  sim.ch_eog = add_channel (night, list, "EOG E1-M2", "AgAgCl electrode", "uV", eog_filter, BX_MODALITY_EOG,
                             params->eog_rate, -800.0, 800.0);
-  add_channel (night, list, "EOG E2-M1", "AgAgCl electrode", "uV", "HP:0.3Hz", BX_MODALITY_EOG,
+  add_channel (night, list, "EOG E2-M1", "AgAgCl electrode", "uV", eog_filter, BX_MODALITY_EOG,
                params->eog_rate, -800.0, 800.0);
   sim.ch_emg = add_channel (night, list, "EMG Chin", "AgAgCl electrode", "uV", emg_filter, BX_MODALITY_EMG,
                             params->emg_rate, -400.0, 400.0);
@@ -1443,6 +1476,10 @@ bx_sim_night_generate (const BxSimParams *params, GCancellable *cancellable, GEr
   for (int c = 0; c < N_EEG; c++)
     add_cardiac_artefact (&sim, &night->channels[sim.ch_eeg + c],
                           sim.subject.ecg_in_eeg * (eeg_derivations[c].region == 2 ? 0.6 : 1.0));
+  for (int c = 0; c < N_EEG; c++)
+    lowpass_channel (&night->channels[sim.ch_eeg + c]);
+  lowpass_channel (&night->channels[sim.ch_eog]);
+  lowpass_channel (&night->channels[sim.ch_eog + 1]);
 
   for (guint i = 0; i < night->n_channels; i++)
     {
