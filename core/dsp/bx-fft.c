@@ -17,7 +17,9 @@ typedef struct {
 
 struct _BxFft {
   gsize n;
-  /* Cooley-Tukey plan (when bluestein == NULL). */
+  gboolean direct; /* all prime factors <= MAX_DIRECT_PRIME */
+  gboolean ready;  /* complex-transform tables built */
+  /* Cooley-Tukey plan (when direct). */
   guint n_factors;
   gsize factors[MAX_FACTORS];
   Cplx *twiddles; /* exp(-2 pi i k / n), k < n */
@@ -28,6 +30,10 @@ struct _BxFft {
   Cplx *chirp;      /* exp(-i pi k^2 / n), k < n */
   Cplx *chirp_fft;  /* FFT of the conjugate chirp, length m */
   Cplx *work;       /* length m */
+  /* Real transforms of even n: a complex plan of n / 2 and exp(-2 pi i k / n),
+   * k <= n / 2, made on first use. */
+  BxFft *half;
+  Cplx *real_twiddles;
 };
 
 static inline Cplx
@@ -179,26 +185,36 @@ bx_fft_new (gsize n, GError **error)
     }
   fft = g_new0 (BxFft, 1);
   fft->n = n;
-  if (factorize (n, fft->factors, &fft->n_factors))
+  fft->direct = factorize (n, fft->factors, &fft->n_factors);
+  return fft;
+}
+
+/* Tables and scratch of the complex transform, made on first use: a plan used
+ * only for real transforms of even length never needs them. */
+static void
+ensure_complex (BxFft *fft)
+{
+  const gsize n = fft->n;
+
+  if (fft->ready)
+    return;
+  fft->ready = TRUE;
+  if (fft->direct)
     {
       fft->twiddles = g_new (Cplx, n);
       fft->scratch = g_new (Cplx, n);
       fft->bfly = g_new (Cplx, MAX_DIRECT_PRIME);
       fill_twiddles (fft->twiddles, n);
-      return fft;
+      return;
     }
 
-  /* Bluestein: X[k] = conj(w[k]) ... with w[k] = exp(-i pi k^2 / n), as a
-   * circular convolution of length m (power of two, m >= 2n - 1). */
+  /* Bluestein: X[k] = w[k] sum_j (x[j] w[j]) conj(w[k - j]) with w[k] =
+   * exp(-i pi k^2 / n), a circular convolution of length m (power of two,
+   * m >= 2n - 1). */
   gsize m = 1;
   while (m < 2 * n - 1)
     m *= 2;
-  fft->bluestein = bx_fft_new (m, error);
-  if (fft->bluestein == NULL)
-    {
-      bx_fft_free (fft);
-      return NULL;
-    }
+  fft->bluestein = bx_fft_new (m, NULL);
   fft->chirp = g_new (Cplx, n);
   fft->chirp_fft = g_new0 (Cplx, m);
   fft->work = g_new (Cplx, m);
@@ -217,7 +233,6 @@ bx_fft_new (gsize n, GError **error)
       fft->chirp_fft[m - k] = c;
     }
   bx_fft_forward (fft->bluestein, (double *) fft->chirp_fft);
-  return fft;
 }
 
 void
@@ -232,6 +247,8 @@ bx_fft_free (BxFft *fft)
   g_free (fft->chirp);
   g_free (fft->chirp_fft);
   g_free (fft->work);
+  bx_fft_free (fft->half);
+  g_free (fft->real_twiddles);
   g_free (fft);
 }
 
@@ -249,7 +266,8 @@ bx_fft_forward (BxFft *fft, double *data)
 
   if (n == 1)
     return;
-  if (fft->bluestein == NULL)
+  ensure_complex (fft);
+  if (fft->direct)
     {
       Cplx *src = x, *dst = fft->scratch;
       gsize len = n, stride = 1;
@@ -297,19 +315,66 @@ bx_fft_inverse (BxFft *fft, double *data)
     }
 }
 
+/* Lazily builds the half-length plan for real transforms of even n. */
+static BxFft *
+half_plan (BxFft *fft)
+{
+  const gsize n = fft->n;
+
+  if (fft->half == NULL)
+    {
+      fft->half = bx_fft_new (n / 2, NULL);
+      Cplx *w = fft->real_twiddles = g_new (Cplx, n / 2 + 1);
+      const gsize direct = n % 4 == 0 ? n / 4 : n / 2;
+      for (gsize k = 0; k <= direct; k++)
+        {
+          const double angle = -2.0 * G_PI * (double) k / (double) n;
+          w[k] = (Cplx){ cos (angle), sin (angle) };
+        }
+      /* W^(k + n/4) = -i W^k, exactly */
+      for (gsize k = direct + 1; k <= n / 2; k++)
+        w[k] = (Cplx){ w[k - direct].im, -w[k - direct].re };
+    }
+  return fft->half;
+}
+
 void
 bx_fft_rfft (BxFft *fft, const double *x, double *spectrum)
 {
   const gsize n = fft->n;
-  g_autofree double *buf = g_new (double, 2 * n);
 
-  for (gsize k = 0; k < n; k++)
+  if (n % 2 != 0)
     {
-      buf[2 * k] = x[k];
-      buf[2 * k + 1] = 0.0;
+      g_autofree double *buf = g_new (double, 2 * n);
+      for (gsize k = 0; k < n; k++)
+        {
+          buf[2 * k] = x[k];
+          buf[2 * k + 1] = 0.0;
+        }
+      bx_fft_forward (fft, buf);
+      memcpy (spectrum, buf, 2 * (n / 2 + 1) * sizeof (double));
+      return;
     }
-  bx_fft_forward (fft, buf);
-  memcpy (spectrum, buf, 2 * (n / 2 + 1) * sizeof (double));
+
+  /* Even n: the even and odd samples as the real and imaginary parts of one
+   * complex signal of n / 2, transformed once and then separated:
+   * X[k] = E[k] + W_n^k O[k], E = (Z[k] + conj Z[h-k]) / 2, O = (Z[k] - conj Z[h-k]) / 2i. */
+  const gsize h = n / 2;
+  BxFft *hp = half_plan (fft);
+  const Cplx *w = fft->real_twiddles;
+  g_autofree Cplx *z = g_new (Cplx, h);
+  Cplx *out = (Cplx *) spectrum;
+
+  memcpy (z, x, n * sizeof (double));
+  bx_fft_forward (hp, (double *) z);
+  for (gsize k = 0; k <= h; k++)
+    {
+      const Cplx zk = z[k % h], zr = z[(h - k) % h];
+      const Cplx e = { 0.5 * (zk.re + zr.re), 0.5 * (zk.im - zr.im) };
+      const Cplx o = { 0.5 * (zk.im + zr.im), -0.5 * (zk.re - zr.re) };
+      const Cplx wo = cmul (w[k], o);
+      out[k] = (Cplx){ e.re + wo.re, e.im + wo.im };
+    }
 }
 
 void
@@ -317,21 +382,47 @@ bx_fft_irfft (BxFft *fft, const double *spectrum, double *x)
 {
   const gsize n = fft->n;
   const gsize n_bins = n / 2 + 1;
-  g_autofree double *buf = g_new (double, 2 * n);
 
-  /* Hermitian extension; the real part of the inverse then equals irfft, and
-   * the imaginary parts of the DC and Nyquist bins drop out of it. */
-  for (gsize k = 0; k < n_bins; k++)
+  if (n % 2 != 0)
     {
-      buf[2 * k] = spectrum[2 * k];
-      buf[2 * k + 1] = spectrum[2 * k + 1];
+      g_autofree double *buf = g_new (double, 2 * n);
+      /* Hermitian extension; the real part of the inverse then equals irfft, and
+       * the imaginary part of the DC bin drops out of it. */
+      for (gsize k = 0; k < n_bins; k++)
+        {
+          buf[2 * k] = spectrum[2 * k];
+          buf[2 * k + 1] = spectrum[2 * k + 1];
+        }
+      for (gsize k = n_bins; k < n; k++)
+        {
+          buf[2 * k] = spectrum[2 * (n - k)];
+          buf[2 * k + 1] = -spectrum[2 * (n - k) + 1];
+        }
+      bx_fft_inverse (fft, buf);
+      for (gsize k = 0; k < n; k++)
+        x[k] = buf[2 * k];
+      return;
     }
-  for (gsize k = n_bins; k < n; k++)
+
+  /* Even n, the forward trick backwards: E[k] = (X[k] + conj X[h-k]) / 2,
+   * O[k] = (X[k] - conj X[h-k]) / 2 W_n^-k, z = ifft_h(E + i O), x[2j] = Re z[j],
+   * x[2j+1] = Im z[j]. numpy ignores the imaginary parts of X[0] and X[h]. */
+  const gsize h = n / 2;
+  BxFft *hp = half_plan (fft);
+  const Cplx *w = fft->real_twiddles;
+  const Cplx *in = (const Cplx *) spectrum;
+  g_autofree Cplx *z = g_new (Cplx, h);
+
+  for (gsize k = 0; k < h; k++)
     {
-      buf[2 * k] = spectrum[2 * (n - k)];
-      buf[2 * k + 1] = -spectrum[2 * (n - k) + 1];
+      Cplx a = in[k], b = in[h - k];
+      if (k == 0)
+        a.im = 0.0, b.im = 0.0;
+      const Cplx e = { 0.5 * (a.re + b.re), 0.5 * (a.im - b.im) };
+      const Cplx d = { 0.5 * (a.re - b.re), 0.5 * (a.im + b.im) };
+      const Cplx o = cmul (d, (Cplx){ w[k].re, -w[k].im });
+      z[k] = (Cplx){ e.re - o.im, e.im + o.re };
     }
-  bx_fft_inverse (fft, buf);
-  for (gsize k = 0; k < n; k++)
-    x[k] = buf[2 * k];
+  bx_fft_inverse (hp, (double *) z);
+  memcpy (x, z, n * sizeof (double));
 }
