@@ -244,7 +244,7 @@ on_load_track_response (GtkNativeDialog *dialog, int response, BxRecordingPage *
       if (bx_document_load_track (self->document, path, &error) == NULL)
         _bx_recording_page_toast (self, error->message);
       else
-        gtk_stack_set_visible_child_name (self->sidebar_stack, "tracks");
+        adw_view_stack_set_visible_child_name (self->sidebar_stack, "tracks");
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);

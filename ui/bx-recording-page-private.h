@@ -24,7 +24,7 @@ struct _BxRecordingPage
 
   /* Template children */
   GtkPaned *paned;
-  GtkStack *sidebar_stack;
+  AdwViewStack *sidebar_stack;
   GtkListBox *channel_list;
   GtkColumnView *annotation_view;
   GtkListBox *track_list;

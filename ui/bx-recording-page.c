@@ -769,7 +769,7 @@ host_add_annotation (BxViewHost *host, double onset, double duration, const char
 static void
 host_add_sidebar_page (BxViewHost *host, const char *name, const char *title, GtkWidget *page)
 {
-  gtk_stack_add_titled (BX_RECORDING_PAGE (host)->sidebar_stack, page, name, title);
+  adw_view_stack_add_titled (BX_RECORDING_PAGE (host)->sidebar_stack, page, name, title);
 }
 
 static void
@@ -778,7 +778,7 @@ host_remove_sidebar_page (BxViewHost *host, GtkWidget *page)
   BxRecordingPage *self = BX_RECORDING_PAGE (host);
 
   if (gtk_widget_get_parent (page) == GTK_WIDGET (self->sidebar_stack))
-    gtk_stack_remove (self->sidebar_stack, page);
+    adw_view_stack_remove (self->sidebar_stack, page);
 }
 
 static GActionMap *
@@ -975,6 +975,7 @@ bx_recording_page_class_init (BxRecordingPageClass *klass)
                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (ADW_TYPE_VIEW_STACK);
   g_type_ensure (BX_TYPE_SIGNAL_VIEW);
   g_type_ensure (BX_TYPE_HYPNOGRAM_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/bioxbridge/BioxBridge/bx-recording-page.ui");

@@ -34,7 +34,8 @@ typedef struct {
   gboolean has_colour;
   GdkRGBA colour;
   BxPyramid *pyramid;
-  double auto_scale;         /* unit from centre line to slot edge at gain 1 */
+  double auto_scale;         /* unit from centre line to slot edge at gain 1 (a 1-2-5 value) */
+  double typical;            /* robust amplitude from the pyramid, 0 until built */
   double baseline;
   /* Raw cache: samples [raw_first, raw_first + raw_n), display-filtered. */
   float *raw;
@@ -111,7 +112,7 @@ trace_drop_raw (Trace *t)
 static char *
 display_unit (const char *unit)
 {
-  if (unit == NULL || *unit == '\0')
+  if (unit == NULL || *unit == '\0' || g_str_equal (unit, "-"))
     return g_strdup ("");
   if (g_ascii_strcasecmp (unit, "uV") == 0 || g_strcmp0 (unit, "µV") == 0)
     return g_strdup ("µV");
@@ -133,6 +134,14 @@ get_trace (BxSignalView *self, guint index)
 {
   g_return_val_if_fail (index < self->traces->len, NULL);
   return g_ptr_array_index (self->traces, index);
+}
+
+static int
+compare_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
 }
 
 static Trace *
@@ -161,6 +170,57 @@ update_accessible (BxSignalView *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
 }
 
+/* The 1-2-5 value at or above `x`: scales a technician can read (±50 µV, not ±47.3 µV). */
+static double
+nice_ceil (double x)
+{
+  double p, m;
+
+  if (!(x > 0) || !isfinite (x))
+    return 1;
+  p = pow (10, floor (log10 (x)));
+  m = x / p;
+  if (m <= 1.0 + 1e-9)
+    return p;
+  if (m <= 2.0 + 1e-9)
+    return 2 * p;
+  if (m <= 5.0 + 1e-9)
+    return 5 * p;
+  return 10 * p;
+}
+
+/* Channels of one kind share one scale, so amplitudes compare across them
+ * (all EEG at ±50 µV, say); the scale is the median of their typical
+ * amplitudes. Other channels are scaled on their own. */
+static void
+update_auto_scales (BxSignalView *self)
+{
+  for (guint i = 0; i < self->traces->len; i++)
+    {
+      Trace *t = g_ptr_array_index (self->traces, i);
+      g_autoptr (GArray) group = NULL;
+      gboolean shared = t->modality == BX_MODALITY_EEG || t->modality == BX_MODALITY_EOG;
+
+      if (t->typical <= 0)
+        continue;
+      if (!shared)
+        {
+          t->auto_scale = nice_ceil (t->typical);
+          continue;
+        }
+      group = g_array_new (FALSE, FALSE, sizeof (double));
+      for (guint j = 0; j < self->traces->len; j++)
+        {
+          Trace *u = g_ptr_array_index (self->traces, j);
+
+          if (u->typical > 0 && u->modality == t->modality && g_strcmp0 (u->unit, t->unit) == 0)
+            g_array_append_val (group, u->typical);
+        }
+      g_array_sort (group, compare_double);
+      t->auto_scale = nice_ceil (g_array_index (group, double, group->len / 2));
+    }
+}
+
 static void
 on_pyramid_ready (guint id, BxPyramid *pyramid, gpointer user_data)
 {
@@ -174,8 +234,9 @@ on_pyramid_ready (guint id, BxPyramid *pyramid, gpointer user_data)
     }
   g_clear_pointer (&t->pyramid, bx_pyramid_free);
   t->pyramid = pyramid;
-  t->auto_scale = bx_pyramid_get_typical_amplitude (pyramid);
+  t->typical = bx_pyramid_get_typical_amplitude (pyramid);
   t->baseline = bx_pyramid_get_mean (pyramid);
+  update_auto_scales (self);
   self->n_pyramids++;
   if (self->n_pyramids == self->traces->len)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OVERVIEW_READY]);
@@ -211,9 +272,7 @@ add_trace (BxSignalView *self, const BxTraceSource *source, const char *label)
   t->gain = 1.0;
   t->visible = TRUE;
   /* Until the pyramid says better: the channel's declared range. */
-  t->auto_scale = fabs (ch->physical_max - ch->physical_min) / 2;
-  if (!(t->auto_scale > 0))
-    t->auto_scale = 1;
+  t->auto_scale = nice_ceil (fabs (ch->physical_max - ch->physical_min) / 2);
   t->baseline = source->minus_channel >= 0 ? 0 : (ch->physical_max + ch->physical_min) / 2;
   g_ptr_array_add (self->traces, t);
   return t;
@@ -1000,7 +1059,8 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         if (two_lines)
           {
             /* Translators: amplitude from the channel's centre line to the edge of its row, e.g. "±50 µV" */
-            scale = g_strdup_printf (_("±%.3g %s"), amp, t->unit);
+            scale = t->unit[0] != '\0' ? g_strdup_printf (_("±%.3g %s"), amp, t->unit)
+                                        : g_strdup_printf ("±%.3g", amp);
             pango_layout_set_font_description (layout, small);
             set_source (cr, &fg, 0.65);
             draw_text (cr, layout, scale, 10, yc + 7, x0 - 14, FALSE);
