@@ -31,6 +31,15 @@ bx_manifest_free (BxManifest *manifest)
   g_free (manifest);
 }
 
+static gboolean
+is_blank (const char *line)
+{
+  for (; *line != '\0'; line++)
+    if (!g_ascii_isspace (*line))
+      return FALSE;
+  return TRUE;
+}
+
 static char *
 resolve (const char *dir, const char *path)
 {
@@ -164,8 +173,11 @@ bx_manifest_load (const char *path, GError **error)
 
       if (i == 0 && g_str_has_prefix (l, "\xEF\xBB\xBF"))
         l += 3; /* BOM */
-      g_strchomp (l);  /* also drops a CR of CRLF files */
-      if (*l == '\0' || *l == '#')
+      /* Drop the CR of CRLF files, but not trailing tabs: they delimit empty
+       * last fields. */
+      if (*l != '\0' && l[strlen (l) - 1] == '\r')
+        l[strlen (l) - 1] = '\0';
+      if (is_blank (l) || *l == '#')
         continue;
       fields = g_strsplit (l, "\t", -1);
       n_fields = g_strv_length (fields);
