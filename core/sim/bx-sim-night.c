@@ -47,7 +47,8 @@ enum
   C_THETA,
   C_ALPHA,
   C_BETA,
-  C_SPINDLE, /* events per minute */
+  C_ALPHA_REM, /* REM alpha bursts, 1-2 Hz slower than wake alpha */
+  C_SPINDLE,   /* events per minute */
   C_KCOMPLEX,
   C_VERTEX,
   C_SAWTOOTH, /* trains per minute */
@@ -70,7 +71,7 @@ enum
 static const double tab_bg[N_S] = { 7.0, 9.0, 11.0, 13.0, 8.0 };
 static const double tab_delta[N_S] = { 4.0, 7.0, 15.0, 44.0, 6.0 };
 static const double tab_theta[N_S] = { 3.0, 13.0, 9.0, 7.0, 11.0 };
-static const double tab_alpha[N_S] = { 22.0, 5.0, 2.0, 1.5, 4.5 };
+static const double tab_alpha[N_S] = { 22.0, 5.0, 2.0, 1.5, 0.0 };
 static const double tab_beta[N_S] = { 3.5, 1.5, 1.0, 0.7, 2.0 };
 static const double tab_spindle[N_S] = { 0.0, 0.2, 4.5, 1.5, 0.0 };
 static const double tab_kcomplex[N_S] = { 0.0, 0.1, 1.6, 0.6, 0.0 };
@@ -133,6 +134,9 @@ typedef struct
   Breath *breaths;
   guint n_breaths;
   double *beats;
+  /* Body movements (W, arousals): EMG bursts, EEG/EOG artefacts, turns. */
+  double *move_onsets, *move_durations;
+  guint n_moves;
   guint n_beats;
   GCancellable *cancellable;
   gint cancelled;
@@ -450,6 +454,8 @@ build_state (Sim *sim)
       sim->ctl[C_ALPHA][sec]
           = (float)(es * subj->alpha_gain * (mix (sim, sec, tab_alpha) * (1.0 - 0.75 * eo) + 16.0 * a)
                     * exp (0.2 * mod_alpha));
+      sim->ctl[C_ALPHA_REM][sec]
+          = (float)(es * subj->alpha_gain * 4.5 * sim->weight[S_R][sec] * exp (0.2 * mod_alpha));
       sim->ctl[C_BETA][sec] = (float)(es * (mix (sim, sec, tab_beta) + 3.0 * a + 2.0 * eo));
       sim->ctl[C_SPINDLE][sec] = (float)(subj->spindle_density * mix (sim, sec, tab_spindle)
                                          * exp (0.25 * mod_spindle) * (1.0 - a) / 60.0);
@@ -470,6 +476,23 @@ build_state (Sim *sim)
       sim->ctl[C_SPO2][sec] = (float)(subj->spo2_base + mix (sim, sec, tab_spo2) + 0.35 * spo2_noise);
       sim->ctl[C_NOISE][sec] = (float)MIN (1.0, 0.5 * wake + a);
     }
+
+  /* Body movements, shared by the EMG, EEG/EOG and position renderers. */
+  {
+    BxSimRng mrng;
+    GArray *onsets, *durations = g_array_new (FALSE, FALSE, sizeof (double));
+
+    bx_sim_rng_init (&mrng, night->params.seed, BX_SIM_STREAM_MOVEMENT);
+    onsets = draw_events (sim, &mrng, sim->ctl[C_MOVEMENT], 1.0);
+    for (guint i = 0; i < onsets->len; i++)
+      {
+        double d = bx_sim_rng_range (&mrng, 1.0, 4.0);
+        g_array_append_val (durations, d);
+      }
+    sim->n_moves = onsets->len;
+    sim->move_onsets = (double *)g_array_free (onsets, FALSE);
+    sim->move_durations = (double *)g_array_free (durations, FALSE);
+  }
 }
 
 /* Breath by breath: rate and depth from the stage, breath-to-breath
@@ -727,7 +750,7 @@ render_eeg (Sim *sim)
   static const double bg_corners[4] = { 0.4, 1.5, 5.0, 18.0 };
   static const double bg_weights[4] = { 1.0, 1.0, 0.5, 0.1 };
   BxSimRng rng, erng;
-  Resonator delta, theta, alpha, beta;
+  Resonator delta, theta, alpha, beta, alpha_rem;
   Bank bg[N_EEG];
   EegTarget tg = { .sim = sim, .fs = fs };
   GArray *times;
@@ -737,6 +760,7 @@ render_eeg (Sim *sim)
   resonator_init (&theta, 5.5, 2.5, fs);
   resonator_init (&alpha, subj->alpha_freq, 1.2, fs);
   resonator_init (&beta, 20.0, 8.0, fs);
+  resonator_init (&alpha_rem, subj->alpha_freq - 1.5, 1.2, fs);
   for (int c = 0; c < N_EEG; c++)
     {
       bank_init (&bg[c], 4, bg_corners, bg_weights, fs);
@@ -747,25 +771,26 @@ render_eeg (Sim *sim)
 
   for (guint sec = 0; sec < sim->n_sec; sec++)
     {
-      double c0[5], c1[5];
+      double c0[6], c1[6];
       gint64 base = (gint64)sec * per_sec;
 
       if (sec % 60 == 0 && check_cancel (sim))
         return;
-      for (int k = 0; k < 5; k++)
+      for (int k = 0; k < 6; k++)
         {
           c0[k] = sim->ctl[C_BG + k][sec];
           c1[k] = sim->ctl[C_BG + k][sec + 1];
         }
       for (int j = 0; j < per_sec; j++)
         {
-          double x = j / fs, a[5], d, th, al, be;
+          double x = j / fs, a[6], d, th, al, be;
 
-          for (int k = 0; k < 5; k++)
+          for (int k = 0; k < 6; k++)
             a[k] = c0[k] + x * (c1[k] - c0[k]);
           d = a[1] * resonator_step (&delta, bx_sim_rng_fast_normal (&rng));
           th = a[2] * resonator_step (&theta, bx_sim_rng_fast_normal (&rng));
-          al = a[3] * resonator_step (&alpha, bx_sim_rng_fast_normal (&rng));
+          al = a[3] * resonator_step (&alpha, bx_sim_rng_fast_normal (&rng))
+               + a[5] * resonator_step (&alpha_rem, bx_sim_rng_fast_normal (&rng));
           be = a[4] * resonator_step (&beta, bx_sim_rng_fast_normal (&rng));
           for (int c = 0; c < N_EEG; c++)
             {
@@ -831,6 +856,29 @@ render_eeg (Sim *sim)
                      topo_sawtooth);
     }
   g_array_unref (times);
+
+  /* Body movements: a large slow swing (electrodes and cables moving) plus
+   * scalp muscle activity, different on every derivation. */
+  for (guint i = 0; i < sim->n_moves; i++)
+    {
+      double t0 = sim->move_onsets[i], dur = sim->move_durations[i];
+      gint64 first = (gint64)ceil (t0 * fs), last = MIN (tg.n - 1, (gint64)floor ((t0 + dur) * fs));
+      double swing[N_EEG], muscle[N_EEG], shift = bx_sim_rng_range (&erng, 0.3, 0.7);
+
+      for (int c = 0; c < N_EEG; c++)
+        {
+          swing[c] = bx_sim_rng_range (&erng, -150.0, 150.0);
+          muscle[c] = bx_sim_rng_range (&erng, 5.0, 25.0);
+        }
+      for (gint64 k = first; k <= last; k++)
+        {
+          double u = (k / fs - t0) / dur, env = sin (G_PI * u);
+          for (int c = 0; c < N_EEG; c++)
+            tg.out[c][k] += (float)(env
+                                    * (swing[c] * sin (G_PI * u / shift)
+                                       + muscle[c] * bx_sim_rng_fast_normal (&erng)));
+        }
+    }
 }
 
 /* EOG. Both electrodes see the corneo-retinal dipole with opposite sign
@@ -960,11 +1008,14 @@ render_emg (Sim *sim)
 
   for (int kind = 0; kind < 2; kind++)
     {
-      events = draw_events (sim, &rng, sim->ctl[kind == 0 ? C_TWITCH : C_MOVEMENT], 1.0);
-      for (guint i = 0; i < events->len; i++)
+      guint n_events;
+
+      events = kind == 0 ? draw_events (sim, &rng, sim->ctl[C_TWITCH], 1.0) : NULL;
+      n_events = kind == 0 ? events->len : sim->n_moves;
+      for (guint i = 0; i < n_events; i++)
         {
-          double t0 = g_array_index (events, double, i);
-          double dur = kind == 0 ? bx_sim_rng_range (&rng, 0.05, 0.25) : bx_sim_rng_range (&rng, 1.0, 4.0);
+          double t0 = kind == 0 ? g_array_index (events, double, i) : sim->move_onsets[i];
+          double dur = kind == 0 ? bx_sim_rng_range (&rng, 0.05, 0.25) : sim->move_durations[i];
           double amp = kind == 0 ? bx_sim_rng_range (&rng, 5.0, 15.0)
                                  : sim->subject.emg_tone * bx_sim_rng_range (&rng, 2.0, 6.0);
           gint64 first = (gint64)ceil (t0 * fs), last = MIN (ch->n_samples - 1, (gint64)((t0 + dur) * fs));
@@ -975,7 +1026,8 @@ render_emg (Sim *sim)
               ch->samples[k] += (float)(amp * env * bank_step (&burst_band, bx_sim_rng_fast_normal (&rng)));
             }
         }
-      g_array_unref (events);
+      if (events != NULL)
+        g_array_unref (events);
     }
 }
 
@@ -1144,23 +1196,26 @@ render_spo2_position (Sim *sim)
   if (sim->ch_position >= 0)
     {
       BxSimChannel *ch = &sim->night->channels[sim->ch_position];
-      /* 1 supine, 2 left, 3 right, 4 prone. Turns happen while awake or at
-       * arousals. */
+      /* 1 supine, 2 left, 3 right, 4 prone. Turns happen with body
+       * movements (while awake or at arousals). */
+      static const int choices[] = { 1, 1, 2, 3, 2, 3, 4 };
       int position;
+      guint move = 0;
 
       bx_sim_rng_init (&rng, sim->night->params.seed, BX_SIM_STREAM_POSITION);
       position = bx_sim_rng_bernoulli (&rng, 0.6) ? 1 : bx_sim_rng_int (&rng, 2, 3);
       for (gint64 k = 0; k < ch->n_samples; k++)
         {
           double t = k / ch->sample_rate;
-          guint sec = MIN ((guint)t, sim->n_sec);
-          double p_turn = (sim->weight[S_W][sec] + sim->arousal[sec]) / (120.0 * ch->sample_rate);
 
-          if (bx_sim_rng_bernoulli (&rng, p_turn))
+          while (move < sim->n_moves && sim->move_onsets[move] + sim->move_durations[move] <= t)
             {
-              static const int choices[] = { 1, 1, 2, 3, 2, 3, 4 };
-              int next = choices[bx_sim_rng_int (&rng, 0, G_N_ELEMENTS (choices) - 1)];
-              position = next == position ? (position % 3) + 1 : next;
+              if (bx_sim_rng_bernoulli (&rng, 0.35))
+                {
+                  int next = choices[bx_sim_rng_int (&rng, 0, G_N_ELEMENTS (choices) - 1)];
+                  position = next == position ? (position % 3) + 1 : next;
+                }
+              move++;
             }
           ch->samples[k] = (float)position;
         }
@@ -1359,6 +1414,8 @@ free_state (Sim *sim)
   g_free (sim->eyes_open);
   g_free (sim->breaths);
   g_free (sim->beats);
+  g_free (sim->move_onsets);
+  g_free (sim->move_durations);
 }
 
 BxSimNight *

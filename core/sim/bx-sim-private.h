@@ -25,6 +25,7 @@ enum
   BX_SIM_STREAM_RESP,
   BX_SIM_STREAM_SPO2,
   BX_SIM_STREAM_POSITION,
+  BX_SIM_STREAM_MOVEMENT,
 };
 
 /* Traits of one sleeper, drawn from the seed. */
