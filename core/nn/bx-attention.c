@@ -11,7 +11,7 @@
 #include <cblas.h>
 #include <string.h>
 
-static void
+BX_NN_SIMD_CLONES static void
 softmax_row (float *y, const float *x, int n)
 {
   float mx = x[0];

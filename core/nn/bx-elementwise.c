@@ -12,7 +12,7 @@ typedef struct {
   const float *in, *d_out;
 } GeluJob;
 
-static void
+BX_NN_SIMD_CLONES static void
 gelu_forward_range (void *p, size_t begin, size_t end, int thread)
 {
   GeluJob *j = p;
@@ -30,7 +30,7 @@ bx_gelu_forward (float *out, const float *in, size_t n)
   bx_nn_parallel_for (n, PAR_MIN, gelu_forward_range, &j);
 }
 
-static void
+BX_NN_SIMD_CLONES static void
 gelu_backward_range (void *p, size_t begin, size_t end, int thread)
 {
   /* d/dx x·Φ(x) = Φ(x) + x·φ(x) */

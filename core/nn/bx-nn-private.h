@@ -8,9 +8,18 @@
 #include <math.h>
 #include <stdint.h>
 
+/* Hot element-wise kernels get an AVX2+FMA clone beside the baseline x86-64
+ * one, picked at load time (GCC ifunc); other compilers/targets get the
+ * baseline only. Results differ between clones only by FMA rounding. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define BX_NN_SIMD_CLONES __attribute__ ((target_clones ("arch=haswell", "default")))
+#else
+#define BX_NN_SIMD_CLONES
+#endif
+
 /* e^x for x in float range; relative error ≈ 2e-7 (Cody–Waite reduction to
  * |r| ≤ ln2/2, degree-7 Taylor polynomial, exponent built from bits). */
-static inline float
+static inline __attribute__ ((always_inline)) float
 bx_nn_exp (float x)
 {
   /* two plain selects (a nested ?: keeps GCC from if-converting the loop) */
@@ -36,7 +45,7 @@ bx_nn_exp (float x)
 /* Φ(x) = P(N(0,1) ≤ x) through erfc with the Chebyshev fit of Numerical
  * Recipes (§6.2, erfcc: fractional error < 1.2e-7 for all z ≥ 0), so Φ keeps
  * its relative accuracy deep in the left tail where GELU(x) = x·Φ(x) is tiny. */
-static inline float
+static inline __attribute__ ((always_inline)) float
 bx_nn_normal_cdf (float x)
 {
   float z = fabsf (x) * 0.70710678118654752f;
