@@ -106,7 +106,10 @@ print_text (BxRecording *recording, const BxHypnogram *hypnogram)
   for (guint i = 0; i < n_annotations && i < INFO_FIRST_ANNOTATIONS; i++)
     {
       const BxAnnotation *a = bx_annotation_list_get (annotations, i);
-      printf ("  %+12.3f s  %10.3f s  %s\n", a->onset, a->duration, a->text);
+      g_autofree char *length
+          = a->duration > 0.0 ? g_strdup_printf ("%10.3f s", a->duration) : g_strdup ("         -  ");
+
+      printf ("  %+12.3f s  %s  %s\n", a->onset, length, a->text);
     }
   if (n_annotations > INFO_FIRST_ANNOTATIONS)
     printf ("  ... %u more\n", n_annotations - INFO_FIRST_ANNOTATIONS);
@@ -142,23 +145,32 @@ print_text (BxRecording *recording, const BxHypnogram *hypnogram)
   else
     printf ("Hypnogram:   none (no stage annotations)\n");
 
-  printf ("Segments:    %u%s\n", n_segments, n_segments <= 1 ? " (continuous)" : " (discontinuous)");
-  if (n_segments > 1)
-    {
-      double record = bx_recording_get_record_duration (recording), prev_end = 0.0;
+  {
+    BxFileType type = bx_recording_get_file_type (recording);
+    gboolean discontinuous = type == BX_FILE_EDFPLUS_D || type == BX_FILE_BDFPLUS_D;
 
-      for (guint i = 0; i < n_segments; i++)
-        {
-          const BxSegment *seg = bx_recording_get_segment (recording, i);
-          double length = seg->n_records * record;
+    printf ("Segments:    %u%s\n", n_segments,
+            !discontinuous
+                ? " (continuous file)"
+                : (n_segments > 1 ? " (discontinuous file, gaps below)" : " (discontinuous file, no gaps)"));
+    if (!discontinuous)
+      return;
+  }
+  {
+    double record = bx_recording_get_record_duration (recording), prev_end = 0.0;
 
-          printf ("  %3u  onset %12.3f s  length %12.3f s  records %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT
-                  "  gap before %.3f s\n",
-                  i, seg->onset, length, seg->first_record, seg->first_record + seg->n_records - 1,
-                  i == 0 ? 0.0 : seg->onset - prev_end);
-          prev_end = seg->onset + length;
-        }
-    }
+    for (guint i = 0; i < n_segments; i++)
+      {
+        const BxSegment *seg = bx_recording_get_segment (recording, i);
+        double length = seg->n_records * record;
+
+        printf ("  %3u  onset %12.3f s  length %12.3f s  records %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT
+                "  gap before %.3f s\n",
+                i, seg->onset, length, seg->first_record, seg->first_record + seg->n_records - 1,
+                i == 0 ? 0.0 : seg->onset - prev_end);
+        prev_end = seg->onset + length;
+      }
+  }
 }
 
 static void
@@ -204,6 +216,9 @@ build_json (BxRecording *recording, const BxHypnogram *hypnogram)
   add_double (b, "duration", bx_recording_get_duration (recording));
   add_int (b, "n_records", bx_recording_get_n_records (recording));
   add_double (b, "record_duration", record);
+  json_builder_set_member_name (b, "discontinuous");
+  json_builder_add_boolean_value (b, bx_recording_get_file_type (recording) == BX_FILE_EDFPLUS_D
+                                         || bx_recording_get_file_type (recording) == BX_FILE_BDFPLUS_D);
   add_string (b, "patient", bx_recording_get_patient (recording));
   add_string (b, "recording", bx_recording_get_recording_info (recording));
   add_string (b, "equipment", bx_recording_get_equipment (recording));

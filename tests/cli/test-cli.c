@@ -104,7 +104,7 @@ test_simulate_info_text (void)
   g_assert_nonnull (strstr (run.out, "ECG II"));
   g_assert_nonnull (strstr (run.out, "Sleep stage W"));
   g_assert_nonnull (strstr (run.out, "60 epochs of 30 s"));
-  g_assert_nonnull (strstr (run.out, "(continuous)"));
+  g_assert_nonnull (strstr (run.out, "(continuous file)"));
 }
 
 static void
@@ -171,6 +171,7 @@ test_simulate_info_json (void)
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "annotations"), "count"),
                    >, 0);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "segments")), ==, 1);
+  g_assert_false (json_object_get_boolean_member (root, "discontinuous"));
 }
 
 static void
@@ -219,6 +220,97 @@ test_info_invalid (void)
   expect_bad_input (header_cut);
   expect_bad_input (data_cut);
   expect_bad_input (missing);
+}
+
+/* A minimal EDF+D file written byte by byte: one 10-Hz signal and the
+ * annotation signal, three 1-s data records starting at 0, 1 and 5 s, so the
+ * file has two segments and a 3-s gap. */
+static void
+write_edf_plus_d (const char *path)
+{
+  static const double onsets[3] = { 0.0, 1.0, 5.0 };
+  g_autoptr (GString) f = g_string_new (NULL);
+
+#define FIELD(text, width) g_string_append_printf (f, "%-*s", (int)(width), (text))
+  FIELD ("0", 8);
+  FIELD ("X X X X", 80);
+  FIELD ("Startdate 01-JAN-2024 X X X", 80);
+  FIELD ("01.01.24", 8);
+  FIELD ("00.00.00", 8);
+  FIELD ("768", 8);
+  FIELD ("EDF+D", 44);
+  FIELD ("3", 8);
+  FIELD ("1", 8);
+  FIELD ("2", 4);
+  FIELD ("EEG Fz", 16);
+  FIELD ("EDF Annotations", 16);
+  FIELD ("AgAgCl electrode", 80);
+  FIELD ("", 80);
+  FIELD ("uV", 8);
+  FIELD ("", 8);
+  FIELD ("-100", 8);
+  FIELD ("-1", 8);
+  FIELD ("100", 8);
+  FIELD ("1", 8);
+  FIELD ("-32768", 8);
+  FIELD ("-32768", 8);
+  FIELD ("32767", 8);
+  FIELD ("32767", 8);
+  FIELD ("", 80);
+  FIELD ("", 80);
+  FIELD ("10", 8);
+  FIELD ("30", 8);
+  FIELD ("", 32);
+  FIELD ("", 32);
+#undef FIELD
+  g_assert_cmpuint (f->len, ==, 768);
+  for (int r = 0; r < 3; r++)
+    {
+      char tal[60] = { 0 };
+
+      for (int i = 0; i < 10; i++)
+        {
+          gint16 v = (gint16)(1000 * (r + 1) + i);
+          g_string_append_len (f, (const char *)&v, 2); /* little-endian host */
+        }
+      g_snprintf (tal, sizeof tal, "+%g\x14\x14", onsets[r]);
+      g_string_append_len (f, tal, sizeof tal);
+    }
+  write_file (path, f->str, f->len);
+}
+
+static void
+test_info_discontinuous (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "gaps.edf", NULL);
+  g_auto (Run) text;
+  g_auto (Run) json;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonArray *segments;
+
+  write_edf_plus_d (path);
+  g_assert_cmpint (run_cli (&text, "info", path, NULL), ==, 0);
+  g_test_message ("%s", text.out);
+  g_assert_nonnull (strstr (text.out, "EDF+D"));
+  g_assert_nonnull (strstr (text.out, "Segments:    2 (discontinuous file, gaps below)"));
+  g_assert_nonnull (strstr (text.out, "gap before 3.000 s"));
+
+  g_assert_cmpint (run_cli (&json, "info", "--json", path, NULL), ==, 0);
+  root = parse_json (parser, json.out);
+  g_assert_true (json_object_get_boolean_member (root, "discontinuous"));
+  segments = json_object_get_array_member (root, "segments");
+  g_assert_cmpuint (json_array_get_length (segments), ==, 2);
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (segments, 0), "duration"),
+                     ==, 2.0);
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (segments, 1), "onset"), ==,
+                     5.0);
+  g_assert_cmpfloat (
+      json_object_get_double_member (json_array_get_object_element (segments, 1), "gap_before"), ==, 3.0);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (segments, 1), "first_record"),
+                   ==, 2);
+  bx_test_tmpdir_remove (dir);
 }
 
 static void
@@ -311,6 +403,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/simulate-info-text", test_simulate_info_text);
   g_test_add_func ("/cli/simulate-info-json", test_simulate_info_json);
   g_test_add_func ("/cli/info-invalid", test_info_invalid);
+  g_test_add_func ("/cli/info-discontinuous", test_info_discontinuous);
   g_test_add_func ("/cli/info-shared-invalid", test_info_shared_invalid);
   g_test_add_func ("/cli/info-shared-valid", test_info_shared_valid);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
