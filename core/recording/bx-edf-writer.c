@@ -23,6 +23,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bx-edf-header.h"
@@ -371,6 +372,7 @@ typedef struct
   double physical_min, physical_max;
   int digital_min, digital_max;
   double to_digital; /* digital steps per physical unit */
+  char min_text[9], max_text[9]; /* the exact header text of the range */
 } ChannelPlan;
 
 static gboolean
@@ -444,8 +446,8 @@ plan_channel (const char *name, const Plan *plan, const BxWriteChannel *ch, guin
     }
   /* An inverted range (min > max, XLTEK does it) is kept: round each end outward
    * on its own side. */
-  cp->physical_min = fit_edf_number (lo, lo > hi, NULL);
-  cp->physical_max = fit_edf_number (hi, hi > lo, NULL);
+  cp->physical_min = fit_edf_number (lo, lo > hi, cp->min_text);
+  cp->physical_max = fit_edf_number (hi, hi > lo, cp->max_text);
   if (cp->physical_min == cp->physical_max || fabs (cp->physical_min) >= 1e8 || fabs (cp->physical_max) >= 1e8)
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
@@ -456,6 +458,41 @@ plan_channel (const char *name, const Plan *plan, const BxWriteChannel *ch, guin
   cp->digital_max = plan->bdf ? 8388607 : 32767;
   cp->to_digital = ((double) cp->digital_max - cp->digital_min) / (cp->physical_max - cp->physical_min);
   return TRUE;
+}
+
+/* EDFlib prints the physical range into the header with its own
+ * formatting, which may cut a digit (-242.124 becomes "-242.123") and then
+ * disagree with the range we quantised with: write our exact text over
+ * those fields. EDFlib puts the annotation signals after ours. */
+static gboolean
+rewrite_ranges (const char *part, const ChannelPlan *cps, const BxWriteChannel *channels, guint n_channels,
+                GError **error)
+{
+  FILE *f = g_fopen (part, "r+b");
+  char head[256];
+  gboolean ok = f != NULL && fread (head, 1, 256, f) == 256;
+  long n_signals = ok ? strtol (head + 252, NULL, 10) : 0;
+
+  for (guint c = 0; ok && c < n_channels; c++)
+    {
+      char label[17] = { 0 };
+      char field[8];
+
+      /* Same layout as we expect: signal c carries our label. */
+      ok = fseek (f, 256 + 16 * (long) c, SEEK_SET) == 0 && fread (label, 1, 16, f) == 16
+           && strncmp (label, channels[c].label, strlen (channels[c].label)) == 0;
+      memset (field, ' ', 8);
+      memcpy (field, cps[c].min_text, strlen (cps[c].min_text));
+      ok = ok && fseek (f, 256 + 104 * n_signals + 8 * (long) c, SEEK_SET) == 0 && fwrite (field, 1, 8, f) == 8;
+      memset (field, ' ', 8);
+      memcpy (field, cps[c].max_text, strlen (cps[c].max_text));
+      ok = ok && fseek (f, 256 + 112 * n_signals + 8 * (long) c, SEEK_SET) == 0 && fwrite (field, 1, 8, f) == 8;
+    }
+  if (f != NULL && fclose (f) != 0)
+    ok = FALSE;
+  if (!ok)
+    g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO, "%s: cannot finish the signal headers", part);
+  return ok;
 }
 
 static int
@@ -602,7 +639,7 @@ write_signals (const char *name, const char *part, const BxWriteHeader *header, 
       ok = FALSE;
     }
   g_mutex_unlock (lock);
-  return ok;
+  return ok && rewrite_ranges (part, cps, channels, n_channels, error);
 }
 
 gboolean

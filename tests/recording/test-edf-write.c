@@ -194,6 +194,72 @@ test_ranges (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_date_time_get_year (bx_recording_get_start (rec)), ==, 2000);
 }
 
+/* A channel long enough for the whole-channel fast path (a code table):
+ * the same floats as short reads, within quantisation of what was written. */
+static void
+test_long_channel (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "long.edf", NULL);
+  const gint64 n = 400000;
+  g_autofree float *x = make_signal (n, 1000, 200, 7, 9);
+  g_autofree float *whole = g_new (float, n);
+  g_autofree float *pieces = g_new (float, n);
+  BxWriteChannel channel = { "EEG Cz-M1", NULL, "uV", NULL, 1000, 0, 0, x, n };
+  g_autoptr (BxRecording) rec = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (bx_edf_write (path, NULL, &channel, 1, NULL, &error));
+  rec = bx_recording_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (bx_recording_read (rec, 0, 0, n, whole, &error));
+  for (gint64 i = 0; i < n; i += 777)
+    g_assert_true (bx_recording_read (rec, 0, i, MIN (777, n - i), pieces + i, &error));
+  g_assert_cmpmem (whole, n * sizeof (float), pieces, n * sizeof (float));
+  assert_within_quantisation (rec, 0, x, n);
+}
+
+/* Ranges from the data over ten decades of amplitude and offsets: the 8-
+ * character header text must always describe the range we quantised with. */
+static void
+test_many_ranges (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "decades.bdf", NULL);
+  BxWriteChannel channels[24];
+  float *x[24];
+  GRand *rand = g_rand_new_with_seed (42);
+  g_autoptr (BxRecording) rec = NULL;
+  g_autoptr (GError) error = NULL;
+  BxWriteHeader header = { BX_FILE_EDFPLUS_C, NULL, NULL, NULL, NULL, NULL, NULL, 1 };
+
+  for (int k = 0; k < 2; k++)
+    {
+      header.file_type = k == 0 ? BX_FILE_EDFPLUS_C : BX_FILE_BDFPLUS_C;
+      for (int c = 0; c < 24; c++)
+        {
+          double amplitude = pow (10, g_rand_double_range (rand, -4, 5));
+          double shift = g_rand_double_range (rand, -3, 3) * amplitude;
+          char *label = g_strdup_printf ("ch%d", c);
+
+          x[c] = make_signal (200, 100, amplitude, 2, (guint) c);
+          for (int i = 0; i < 200; i++)
+            x[c][i] += (float) shift;
+          channels[c] = (BxWriteChannel) { label, NULL, "uV", NULL, 100, 0, 0, x[c], 200 };
+        }
+      g_assert_true (bx_edf_write (path, &header, channels, 24, NULL, &error));
+      g_assert_no_error (error);
+      rec = bx_recording_open (path, &error);
+      g_assert_no_error (error);
+      for (int c = 0; c < 24; c++)
+        {
+          assert_within_quantisation (rec, (guint) c, x[c], 200);
+          g_free (x[c]);
+          g_free ((char *) channels[c].label);
+        }
+      g_clear_pointer (&rec, bx_recording_unref);
+    }
+  g_rand_free (rand);
+}
+
 static void
 annotation_only (Fixture *f, BxFileType type)
 {
@@ -430,6 +496,8 @@ main (int argc, char **argv)
   g_test_add ("/recording/write/round-trip-bdf", Fixture, NULL, fixture_setup, test_round_trip_bdf, fixture_teardown);
   g_test_add ("/recording/write/round-trip-short-records", Fixture, NULL, fixture_setup, test_round_trip_short_records,
               fixture_teardown);
+  g_test_add ("/recording/write/long-channel", Fixture, NULL, fixture_setup, test_long_channel, fixture_teardown);
+  g_test_add ("/recording/write/many-ranges", Fixture, NULL, fixture_setup, test_many_ranges, fixture_teardown);
   g_test_add ("/recording/write/ranges", Fixture, NULL, fixture_setup, test_ranges, fixture_teardown);
   g_test_add ("/recording/write/annotation-only-edf", Fixture, NULL, fixture_setup, test_annotation_only_edf,
               fixture_teardown);
