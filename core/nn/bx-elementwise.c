@@ -119,3 +119,21 @@ bx_layer_scale_backward (float *d_in, float *d_gamma, const float *d_out, const 
           d_gamma[d] += g[d] * x[d];
     }
 }
+
+void
+bx_dropout_forward (float *out, float *mask, const float *in, size_t n, float p, BxRng *rng)
+{
+  float keep = 1.0f / (1.0f - p);
+  for (size_t i = 0; i < n; i++)
+    {
+      mask[i] = (p > 0.0f && bx_rng_uniform (rng) < p) ? 0.0f : keep;
+      out[i] = in[i] * mask[i];
+    }
+}
+
+void
+bx_dropout_backward (float *d_in, const float *d_out, const float *mask, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    d_in[i] += d_out[i] * mask[i];
+}

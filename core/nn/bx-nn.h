@@ -200,6 +200,18 @@ void bx_batch_norm_eval_backward (float *d_in, float *d_gamma, float *d_beta, co
                                   const float *in, const float *running_mean, const float *running_var,
                                   const float *gamma, int batch, int channels, int length, float eps);
 
+/* BatchNorm1d in training mode (PaPaGei full fine-tuning): statistics of the
+ * batch per channel over (batch, length), biased variance for the
+ * normalisation; mean, rstd (channels) are written for backward. When
+ * running_mean / running_var are non-NULL they are updated as PyTorch does:
+ * r ← (1 − momentum)·r + momentum·s, with the unbiased variance for r_var. */
+void bx_batch_norm_train_forward (float *out, float *mean, float *rstd, const float *in, float *running_mean,
+                                  float *running_var, const float *gamma, const float *beta, int batch,
+                                  int channels, int length, float eps, float momentum);
+void bx_batch_norm_train_backward (float *d_in, float *d_gamma, float *d_beta, const float *d_out,
+                                   const float *in, const float *mean, const float *rstd, const float *gamma,
+                                   int batch, int channels, int length);
+
 /* ------------------------------------------------------------------------ */
 /* Element-wise                                                              */
 
@@ -373,5 +385,11 @@ void bx_rng_fill_kaiming_uniform (BxRng *rng, float *w, size_t n, int fan_in);
 /* torch.nn.Linear default init: weight (out, in) and bias (out, may be NULL)
  * both U(−1/√in, 1/√in). */
 void bx_init_linear (BxRng *rng, float *weight, float *bias, int in_features, int out_features);
+
+/* Inverted dropout (training only): mask (n) holds 0 or 1/(1 − p), drawn
+ * from rng; out = in ⊙ mask. out may equal in. p = 0 gives mask 1. */
+void bx_dropout_forward (float *out, float *mask, const float *in, size_t n, float p, BxRng *rng);
+/* d_in += d_out ⊙ mask */
+void bx_dropout_backward (float *d_in, const float *d_out, const float *mask, size_t n);
 
 G_END_DECLS

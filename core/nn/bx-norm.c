@@ -306,3 +306,85 @@ bx_batch_norm_eval_backward (float *d_in, float *d_gamma, float *d_beta, const f
           d_beta[c] += (float) sb;
       }
 }
+
+void
+bx_batch_norm_train_forward (float *out, float *mean, float *rstd, const float *in, float *running_mean,
+                             float *running_var, const float *gamma, const float *beta, int batch, int channels,
+                             int length, float eps, float momentum)
+{
+  size_t count = (size_t) batch * length;
+  for (int c = 0; c < channels; c++)
+    {
+      double sum = 0.0;
+      for (int b = 0; b < batch; b++)
+        {
+          const float *x = in + ((size_t) b * channels + c) * length;
+          for (int t = 0; t < length; t++)
+            sum += x[t];
+        }
+      double mu = sum / (double) count, ss = 0.0;
+      for (int b = 0; b < batch; b++)
+        {
+          const float *x = in + ((size_t) b * channels + c) * length;
+          for (int t = 0; t < length; t++)
+            ss += (x[t] - mu) * (x[t] - mu);
+        }
+      double var = ss / (double) count;
+      float rs = (float) (1.0 / sqrt (var + eps));
+      mean[c] = (float) mu;
+      rstd[c] = rs;
+      if (running_mean != NULL)
+        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float) mu;
+      if (running_var != NULL)
+        running_var[c] = (1.0f - momentum) * running_var[c]
+                         + momentum * (float) (count > 1 ? ss / (double) (count - 1) : var);
+      float scale = gamma != NULL ? gamma[c] * rs : rs;
+      float shift = (beta != NULL ? beta[c] : 0.0f) - (float) mu * scale;
+      for (int b = 0; b < batch; b++)
+        {
+          const float *x = in + ((size_t) b * channels + c) * length;
+          float *y = out + ((size_t) b * channels + c) * length;
+          for (int t = 0; t < length; t++)
+            y[t] = x[t] * scale + shift;
+        }
+    }
+}
+
+void
+bx_batch_norm_train_backward (float *d_in, float *d_gamma, float *d_beta, const float *d_out, const float *in,
+                              const float *mean, const float *rstd, const float *gamma, int batch, int channels,
+                              int length)
+{
+  double count = (double) batch * length;
+  for (int c = 0; c < channels; c++)
+    {
+      float mu = mean[c], rs = rstd[c], gm = gamma != NULL ? gamma[c] : 1.0f;
+      double sg = 0.0, sgx = 0.0;  /* Σ d_out, Σ d_out·x̂ */
+      for (int b = 0; b < batch; b++)
+        {
+          const float *x = in + ((size_t) b * channels + c) * length;
+          const float *g = d_out + ((size_t) b * channels + c) * length;
+          for (int t = 0; t < length; t++)
+            {
+              sg += g[t];
+              sgx += g[t] * (x[t] - mu) * rs;
+            }
+        }
+      if (d_gamma != NULL)
+        d_gamma[c] += (float) sgx;
+      if (d_beta != NULL)
+        d_beta[c] += (float) sg;
+      if (d_in == NULL)
+        continue;
+      /* d_in = γ·rstd · (d_out − mean(d_out) − x̂ · mean(d_out ⊙ x̂)) */
+      float m1 = (float) (sg / count), m2 = (float) (sgx / count), k = gm * rs;
+      for (int b = 0; b < batch; b++)
+        {
+          const float *x = in + ((size_t) b * channels + c) * length;
+          const float *g = d_out + ((size_t) b * channels + c) * length;
+          float *dx = d_in + ((size_t) b * channels + c) * length;
+          for (int t = 0; t < length; t++)
+            dx[t] += k * (g[t] - m1 - (x[t] - mu) * rs * m2);
+        }
+    }
+}

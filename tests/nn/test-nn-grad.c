@@ -318,6 +318,48 @@ test_batch_norm (void)
   run_case (&c);
 }
 
+static void
+bnt_fwd (Case *c, float *out)
+{
+  bx_batch_norm_train_forward (out, c->save1, c->save2, c->param[0], NULL, NULL, c->param[1], c->param[2], 2, 3, 4,
+                               1e-5f, 0.1f);
+}
+
+static void
+bnt_bwd (Case *c, const float *g)
+{
+  bx_batch_norm_train_backward (c->grad[0], c->grad[1], c->grad[2], g, c->param[0], c->save1, c->save2, c->param[1],
+                                2, 3, 4);
+}
+
+static void
+test_batch_norm_train (void)
+{
+  Case c = { .name = "batch norm train", .forward = bnt_fwd, .backward = bnt_bwd };
+  add_param (&c, "x", 24, -2, 2);
+  add_param (&c, "gamma", 3, 0.5, 1.5);
+  add_param (&c, "beta", 3, -1, 1);
+  c.save1 = g_new (float, 3);
+  c.save2 = g_new (float, 3);
+  c.n_out = 24;
+  run_case (&c);
+}
+
+/* Dropout with a fixed mask is linear in x: checks the mask routing. */
+static void
+dropout_fwd (Case *c, float *out)
+{
+  BxRng r;
+  bx_rng_init (&r, 5);  /* same mask on every call */
+  bx_dropout_forward (out, c->save1, c->param[0], c->n[0], 0.4f, &r);
+}
+
+static void
+dropout_bwd (Case *c, const float *g)
+{
+  bx_dropout_backward (c->grad[0], g, c->save1, c->n[0]);
+}
+
 /* ---- element-wise -------------------------------------------------------- */
 
 static void
@@ -405,6 +447,29 @@ test_elementwise (void)
     away_from_zero (c.param[0], 30);
     c.n_out = 30;
     run_case (&c);
+  }
+  {
+    Case c = { .name = "dropout", .forward = dropout_fwd, .backward = dropout_bwd };
+    add_param (&c, "x", 40, -1, 1);
+    c.save1 = g_new (float, 40);
+    c.n_out = 40;
+    run_case (&c);
+    /* the mask of that seed: some dropped, the rest scaled by 1/(1−p) */
+    float out[40], mask[40];
+    BxRng r;
+    bx_rng_init (&r, 5);
+    float ones[40];
+    for (int i = 0; i < 40; i++)
+      ones[i] = 1.0f;
+    bx_dropout_forward (out, mask, ones, 40, 0.4f, &r);
+    int dropped = 0;
+    for (int i = 0; i < 40; i++)
+      {
+        g_assert_true (mask[i] == 0.0f || fabsf (mask[i] - 1.0f / 0.6f) < 1e-6f);
+        dropped += mask[i] == 0.0f;
+      }
+    g_assert_cmpint (dropped, >, 4);
+    g_assert_cmpint (dropped, <, 30);
   }
   {
     Case c = { .name = "add", .forward = add_fwd, .backward = add_bwd };
@@ -678,6 +743,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/grad/group-norm", test_group_norm);
   g_test_add_func ("/nn/grad/layer-norm", test_layer_norm);
   g_test_add_func ("/nn/grad/batch-norm", test_batch_norm);
+  g_test_add_func ("/nn/grad/batch-norm-train", test_batch_norm_train);
   g_test_add_func ("/nn/grad/elementwise", test_elementwise);
   g_test_add_func ("/nn/grad/attention", test_attention);
   g_test_add_func ("/nn/grad/shape-ops", test_shape_ops);

@@ -211,6 +211,27 @@ test_batch_norm (void)
 }
 
 static void
+test_batch_norm_train (void)
+{
+  const char *c = "batch_norm_train";
+  g_autoptr (BxTestArray) x = load (c, "x"), ga = load (c, "gamma"), be = load (c, "beta"), out = load (c, "out");
+  g_autoptr (BxTestArray) g = load (c, "g"), dx = load (c, "d_x"), dga = load (c, "d_gamma"), dbe = load (c, "d_beta");
+  g_autoptr (BxTestArray) rm_in = load (c, "running_mean_in"), rv_in = load (c, "running_var_in");
+  g_autoptr (BxTestArray) rm_out = load (c, "running_mean_out"), rv_out = load (c, "running_var_out");
+  g_autofree float *y = zeros (out->numel), *gx = zeros (x->numel), *gga = zeros (4), *gbe = zeros (4);
+  g_autofree float *mean = zeros (4), *rstd = zeros (4);
+  g_autofree float *rm = g_memdup2 (rm_in->data, 16), *rv = g_memdup2 (rv_in->data, 16);
+  bx_batch_norm_train_forward (y, mean, rstd, x->data, rm, rv, ga->data, be->data, 3, 4, 6, 1e-5f, 0.1f);
+  assert_close ("batch_norm_train out", y, out, TOL);
+  assert_close ("batch_norm_train running_mean", rm, rm_out, TOL);
+  assert_close ("batch_norm_train running_var", rv, rv_out, TOL);
+  bx_batch_norm_train_backward (gx, gga, gbe, g->data, x->data, mean, rstd, ga->data, 3, 4, 6);
+  assert_close ("batch_norm_train d_x", gx, dx, TOL);
+  assert_close ("batch_norm_train d_gamma", gga, dga, TOL);
+  assert_close ("batch_norm_train d_beta", gbe, dbe, TOL);
+}
+
+static void
 test_activations (void)
 {
   g_autoptr (BxTestArray) x = load ("gelu", "x"), out = load ("gelu", "out"), g = load ("gelu", "g");
@@ -377,6 +398,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/torch/group-norm", test_group_norm);
   g_test_add_func ("/nn/torch/layer-norm", test_layer_norm);
   g_test_add_func ("/nn/torch/batch-norm", test_batch_norm);
+  g_test_add_func ("/nn/torch/batch-norm-train", test_batch_norm_train);
   g_test_add_func ("/nn/torch/activations", test_activations);
   g_test_add_func ("/nn/torch/attention", test_attention);
   g_test_add_func ("/nn/torch/shape-ops", test_shape_ops);

@@ -143,4 +143,15 @@ for name, cls, wd in (('adam', torch.optim.Adam, 0.1), ('adamw', torch.optim.Ada
     save(name, 'grads', grads)
     save(name, 'out', torch.stack(trace))
 
+
+# BatchNorm1d in training mode: batch statistics, running-stat update, grads
+x = r(3, 4, 6) * 2 + 0.5
+rm, rv = r(4) * 0.1, torch.rand(4) + 0.5
+save('batch_norm_train', 'running_mean_in', rm)
+save('batch_norm_train', 'running_var_in', rv)
+rm2, rv2 = rm.clone(), rv.clone()
+run('batch_norm_train', lambda x, gamma, beta: F.batch_norm(x, rm2, rv2, gamma, beta, True, 0.1, 1e-5),
+    dict(x=x, gamma=r(4), beta=r(4)))
+save('batch_norm_train', 'running_mean_out', rm2)
+save('batch_norm_train', 'running_var_out', rv2)
 print('wrote', len(os.listdir(OUT)), 'files to', os.path.normpath(OUT))
