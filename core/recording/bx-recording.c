@@ -262,11 +262,13 @@ parse_tals (BxRecording *self, const guint8 *bytes, gsize len, gint64 record, gb
 malformed:
   {
     gsize show = 0;
+    g_autofree char *text = NULL;
     g_autofree char *raw = NULL;
 
     while (pos + show < len && show < 40 && bytes[pos + show] != 0)
       show++;
-    raw = g_strescape (g_strndup ((const char *) bytes + pos, show), NULL);
+    text = g_strndup ((const char *) bytes + pos, show);
+    raw = g_strescape (text, NULL);
     g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
                  "%s: data record %" G_GINT64_FORMAT ": malformed annotation (TAL) '%s'", self->name, record + 1, raw);
     return FALSE;
