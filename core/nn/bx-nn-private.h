@@ -8,11 +8,11 @@
 #include <math.h>
 #include <stdint.h>
 
-/* Hot element-wise kernels get an AVX2+FMA clone beside the baseline x86-64
+/* Hot element-wise kernels get an x86-64-v3 (AVX2+FMA) clone beside the baseline
  * one, picked at load time (GCC ifunc); other compilers/targets get the
  * baseline only. Results differ between clones only by FMA rounding. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define BX_NN_SIMD_CLONES __attribute__ ((target_clones ("arch=haswell", "default")))
+#define BX_NN_SIMD_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 #else
 #define BX_NN_SIMD_CLONES
 #endif

@@ -426,10 +426,12 @@ main (int argc, char **argv)
 {
   int threads = 2;
   gboolean no_torch = FALSE;
+  g_autofree char *only = NULL;
   g_autofree char *python = g_strdup ("/usr/bin/python3");
   GOptionEntry entries[] = {
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "threads for the model-shaped runs (default 2)", "N" },
     { "no-torch", 0, 0, G_OPTION_ARG_NONE, &no_torch, "do not run the PyTorch comparison", NULL },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "run only 'labram' or 'hubert' (for profiling)", "MODEL" },
     { "python", 0, 0, G_OPTION_ARG_FILENAME, &python, "python with torch (default /usr/bin/python3)", "PATH" },
     { NULL },
   };
@@ -462,6 +464,7 @@ main (int argc, char **argv)
   bx_nn_set_threads (threads);
   Result res[16];
   int n_res = 0;
+  if (only == NULL || strcmp (only, "labram") == 0)
   {
     Labram L;
     labram_init (&L, &rng, 16, 181);
@@ -473,7 +476,7 @@ main (int argc, char **argv)
     g_free (labram_dx);
     labram_clear (&L);
   }
-  for (int ti = 0; ti < 2; ti++)
+  for (int ti = 0; ti < 2 && (only == NULL || strcmp (only, "hubert") == 0); ti++)
     {
       int T = ti == 0 ? 93 : 46;
       Hubert L;
