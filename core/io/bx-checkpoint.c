@@ -198,7 +198,8 @@ materialise (Flat *f, const BxPickleValue *v, const char *path, GError **error)
     }
   gboolean contiguous = TRUE;
   gint64 expect = 1;
-  for (int i = (int) ndim - 1; i >= 0; i--)
+  /* Only for numel > 0: then every partial product of the shape fits in int64. */
+  for (int i = (int) ndim - 1; i >= 0 && numel > 0; i--)
     {
       if (shape[i] != 1 && stride[i] != expect)
         contiguous = FALSE;

@@ -285,7 +285,8 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
 
   g_autoptr (GBytes) data = NULL;
   gsize es = bx_dtype_size (dt.dtype);
-  if (!dt.swap && (!fortran || ndim < 2))
+  /* With a zero dimension the other dimensions may be anything: no copy, no stride arithmetic. */
+  if (numel == 0 || (!dt.swap && (!fortran || ndim < 2)))
     data = g_bytes_new_from_bytes (bytes, data_off, (gsize) nbytes);
   else
     {
