@@ -17,11 +17,13 @@
 /* BX-CLI-DECLARATIONS */
 int bx_cmd_info (int argc, char **argv);
 int bx_cmd_simulate (int argc, char **argv);
+int bx_cmd_model (int argc, char **argv);
 
 static const BxCliCommand commands[] = {
   /* BX-CLI-TABLE */
   { "info", "Show a recording's header, channels, annotations and hypnogram", bx_cmd_info },
   { "simulate", "Write the synthetic PSG night (demo data) as EDF+", bx_cmd_simulate },
+  { "model", "Inspect a checkpoint or run a foundation model on .npy input", bx_cmd_model },
   { NULL, NULL, NULL },
 };
 

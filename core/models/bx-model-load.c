@@ -499,6 +499,7 @@ bx_model_load_checkpoint (BxModel *m, BxModelFamily family, const char *path, co
   SpecList l;
   gboolean ok = FALSE;
   GHashTable *expected = NULL;
+  const char *ignored_prefix = ""; /* ignored keys are reported with their names in the file */
 
   file = bx_checkpoint_load (path, &local);
   if (file == NULL)
@@ -545,6 +546,7 @@ bx_model_load_checkpoint (BxModel *m, BxModelFamily family, const char *path, co
       bx_state_dict_unref (sd);
       sd = s2;
       g_string_append (prefix_used, "student.");
+      ignored_prefix = "student.";
     }
   {
     BxStateDict *s2 = bx_state_dict_normalize_weight_norm (sd, BX_WEIGHT_NORM_LEGACY, &local);
@@ -619,7 +621,10 @@ bx_model_load_checkpoint (BxModel *m, BxModelFamily family, const char *path, co
         {
           const char *name = bx_state_dict_get_nth (sd, i)->name;
           if (!g_hash_table_contains (expected, name))
-            add_key (m->ignored_keys, name);
+            {
+              g_autofree char *full = g_strconcat (ignored_prefix, name, NULL);
+              add_key (m->ignored_keys, full);
+            }
         }
       g_hash_table_unref (expected);
     }

@@ -631,3 +631,9 @@ bx_model_test_grad_seed (float *r, gsize n)
   for (gsize i = 0; i < n; i++)
     r[i] = (float) sin (0.7071 * (double) i + 0.3);
 }
+
+void
+bx_model_set_threads (int n_threads)
+{
+  bx_nn_set_threads (n_threads);
+}

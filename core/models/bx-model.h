@@ -155,6 +155,10 @@ gboolean bx_model_backward (BxModel *model, BxModelContext *ctx, const float *d_
 gboolean bx_model_pool (const BxModel *model, int layer, gboolean is_input, const float *act, int batch,
                         float *out, GError **error);
 
+/* Threads for the engine (OpenBLAS and its OpenMP loops); n < 1 = 1. Callers
+ * that include io headers cannot include nn's (both define BxTensor). */
+void bx_model_set_threads (int n_threads);
+
 /* The fixed upstream gradient of the golden fixtures: R[i] = sin(0.7071·i + 0.3). */
 void bx_model_test_grad_seed (float *r, gsize n);
 
