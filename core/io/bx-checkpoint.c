@@ -1,6 +1,7 @@
 /* bx-checkpoint.c — PyTorch loaders (zip and legacy) over the restricted
  * pickle reader, format detection and the content-dispatching loader. */
 #include "bx-checkpoint.h"
+#include "bx-io-private.h"
 #include "bx-npy.h"
 #include "bx-pickle.h"
 #include "bx-safetensors.h"
@@ -34,6 +35,32 @@ bx_io_map_file (const char *path, GError **error)
   GBytes *bytes = g_mapped_file_get_bytes (map);
   g_mapped_file_unref (map);
   return bytes;
+}
+
+gboolean
+bx_io_write_atomic (const char *path, const void *const *chunks, const gsize *lengths, guint n, const char *what,
+                    GError **error)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) local = NULL;
+  /* g_file_replace writes a temporary beside `path` and renames it on a successful close. */
+  g_autoptr (GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &local);
+  gboolean ok = out != NULL;
+  for (guint i = 0; ok && i < n; i++)
+    if (lengths[i])
+      ok = g_output_stream_write_all (G_OUTPUT_STREAM (out), chunks[i], lengths[i], NULL, NULL, &local);
+  if (ok)
+    ok = g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &local);
+  else if (out)
+    {
+      /* A cancelled close removes the temporary instead of publishing a partial file. */
+      g_autoptr (GCancellable) cancel = g_cancellable_new ();
+      g_cancellable_cancel (cancel);
+      g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
+    }
+  if (!ok)
+    g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_WRITE, "%s: cannot write %s: %s", path, what, local->message);
+  return ok;
 }
 
 char *

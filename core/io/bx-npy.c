@@ -7,6 +7,7 @@
  */
 #include "bx-npy.h"
 #include "bx-checkpoint.h"
+#include "bx-io-private.h"
 #include "bx-zip.h"
 
 #include <gio/gio.h>
@@ -445,20 +446,9 @@ bx_npy_write (const char *path, BxDType dtype, guint ndim, const gint64 *shape, 
   g_autoptr (GBytes) header = npy_header (dtype, ndim, shape, &nbytes, error);
   if (header == NULL)
     return FALSE;
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GError) local = NULL;
-  /* g_file_replace writes a temporary beside `path` and renames it on close. */
-  g_autoptr (GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &local);
-  if (out == NULL
-      || !g_output_stream_write_all (G_OUTPUT_STREAM (out), g_bytes_get_data (header, NULL),
-                                     g_bytes_get_size (header), NULL, NULL, &local)
-      || (nbytes && !g_output_stream_write_all (G_OUTPUT_STREAM (out), data, (gsize) nbytes, NULL, NULL, &local))
-      || !g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &local))
-    {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_WRITE, "%s: cannot write .npy: %s", path, local->message);
-      return FALSE;
-    }
-  return TRUE;
+  const void *chunks[2] = { g_bytes_get_data (header, NULL), data };
+  gsize lengths[2] = { g_bytes_get_size (header), (gsize) nbytes };
+  return bx_io_write_atomic (path, chunks, lengths, 2, ".npy", error);
 }
 
 gboolean

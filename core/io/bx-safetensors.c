@@ -1,6 +1,7 @@
 /* bx-safetensors.c — safetensors read/write (format in bx-safetensors.h). */
 #include "bx-safetensors.h"
 #include "bx-checkpoint.h"
+#include "bx-io-private.h"
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -357,32 +358,14 @@ bx_safetensors_write (const char *path, const BxStateDict *sd, GError **error)
   while (header->len < 8 + padded)
     g_string_append_c (header, ' ');
 
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &local);
-  gboolean ok = out != NULL
-                && g_output_stream_write_all (G_OUTPUT_STREAM (out), header->str, header->len, NULL, NULL, &local);
+  guint n = bx_state_dict_size (sd);
+  g_autofree const void **chunks = g_new (const void *, n + 1);
+  g_autofree gsize *lengths = g_new (gsize, n + 1);
+  chunks[0] = header->str;
+  lengths[0] = header->len;
+  for (guint i = 0; i < n; i++)
+    chunks[i + 1] = g_bytes_get_data (bx_state_dict_get_nth (sd, i)->data, &lengths[i + 1]);
+  gboolean ok = bx_io_write_atomic (path, chunks, lengths, n + 1, "safetensors", error);
   g_string_free (header, TRUE);
-  for (guint i = 0; ok && i < bx_state_dict_size (sd); i++)
-    {
-      gsize n;
-      const void *p = g_bytes_get_data (bx_state_dict_get_nth (sd, i)->data, &n);
-      if (n)
-        ok = g_output_stream_write_all (G_OUTPUT_STREAM (out), p, n, NULL, NULL, &local);
-    }
-  if (ok)
-    ok = g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &local);
-  else if (out)
-    {
-      /* Closing after a cancel-free failure would publish a partial file: abandon the temporary instead. */
-      g_autoptr (GCancellable) cancel = g_cancellable_new ();
-      g_cancellable_cancel (cancel);
-      g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
-    }
-  if (!ok)
-    {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_WRITE, "%s: cannot write safetensors: %s", path, local->message);
-      return FALSE;
-    }
-  return TRUE;
+  return ok;
 }
