@@ -70,7 +70,7 @@ enum
  * slow random modulation are applied on top. */
 static const double tab_bg[N_S] = { 7.0, 9.0, 11.0, 13.0, 8.0 };
 static const double tab_delta[N_S] = { 4.0, 7.0, 15.0, 44.0, 6.0 };
-static const double tab_theta[N_S] = { 3.0, 13.0, 9.0, 7.0, 11.0 };
+static const double tab_theta[N_S] = { 3.0, 13.0, 9.0, 7.0, 8.0 };
 static const double tab_alpha[N_S] = { 22.0, 5.0, 2.0, 1.5, 0.0 };
 static const double tab_beta[N_S] = { 3.5, 1.5, 1.0, 0.7, 2.0 };
 static const double tab_spindle[N_S] = { 0.0, 0.2, 4.5, 1.5, 0.0 };
@@ -455,7 +455,7 @@ build_state (Sim *sim)
           = (float)(es * subj->alpha_gain * (mix (sim, sec, tab_alpha) * (1.0 - 0.75 * eo) + 16.0 * a)
                     * exp (0.2 * mod_alpha));
       sim->ctl[C_ALPHA_REM][sec]
-          = (float)(es * subj->alpha_gain * 4.5 * sim->weight[S_R][sec] * exp (0.2 * mod_alpha));
+          = (float)(es * subj->alpha_gain * 3.0 * sim->weight[S_R][sec] * exp (0.2 * mod_alpha));
       sim->ctl[C_BETA][sec] = (float)(es * (mix (sim, sec, tab_beta) + 3.0 * a + 2.0 * eo));
       sim->ctl[C_SPINDLE][sec] = (float)(subj->spindle_density * mix (sim, sec, tab_spindle)
                                          * exp (0.25 * mod_spindle) * (1.0 - a) / 60.0);
