@@ -1,9 +1,14 @@
 /* bx-recording.h — a biosignal recording opened from EDF/EDF+/BDF/BDF+.
  *
- * Files are read through EDFlib. EDFlib's open and close are not thread-safe,
- * so they are serialised by one global mutex; each BxRecording has its own
- * EDFlib handle and its own lock, so reads from several threads (the viewer's
- * pyramid builder, the GUI, a bridge job) are safe and never interleave seeks.
+ * The header is validated field by field and the data records are decoded
+ * from a read-only mapping of the file (EDFlib 1.23 cannot read EDF+D files
+ * nor files with common defects such as DREAMS' digital ranges); EDFlib also
+ * opens every file as a second check, and bx_recording_read_edflib() reads
+ * through it. EDFlib's open and close are not thread-safe, so they are
+ * serialised by one global mutex; each BxRecording has its own EDFlib handle
+ * (opened on first use) and its own lock around seek+read. bx_recording_read()
+ * needs no lock at all, so reads from several threads (the viewer's pyramid
+ * builder, the GUI, a bridge job) are safe.
  *
  * Samples are returned as float32 in the channel's physical unit as written in
  * the file (µV, mV, ...); bx_unit_scale() converts between voltage units.
@@ -110,7 +115,9 @@ const BxSegment *bx_recording_get_segment (const BxRecording *recording, guint i
 
 /* Reads samples [first, first + n) of channel `channel` as float32 physical
  * values into `out` (n floats). Thread-safe. Fails with RANGE if the range
- * leaves the channel. */
+ * leaves the channel. Digital values outside the header's digital range are
+ * clipped to it first, as EDFlib does. About 150-200 Msamples/s for whole
+ * channels (tests/bench/decode). */
 gboolean bx_recording_read (BxRecording *recording, guint channel, gint64 first, gint64 n, float *out,
                             GError **error);
 /* The same samples read through EDFlib (edfseek + edfread_physical_samples
@@ -118,7 +125,8 @@ gboolean bx_recording_read (BxRecording *recording, guint channel, gint64 first,
  * Slower than bx_recording_read(), which decodes the data records itself;
  * kept as an independent reference for tests and the benchmark. Fails with
  * IO for files EDFlib does not read (EDF+D, see
- * bx_recording_get_edflib_error()). */
+ * bx_recording_get_edflib_error()), and while the same file is open in
+ * EDFlib elsewhere in the process (EDFlib opens a path only once). */
 gboolean bx_recording_read_edflib (BxRecording *recording, guint channel, gint64 first, gint64 n, float *out,
                                    GError **error);
 /* Convenience: the samples between `start_s` and `start_s + length_s` seconds
