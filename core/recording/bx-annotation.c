@@ -76,8 +76,7 @@ bx_annotation_list_sort (BxAnnotationList *list)
 {
   g_return_if_fail (list != NULL);
   /* g_array_sort is qsort (not stable); g_qsort_with_data is a stable merge sort. */
-  g_qsort_with_data (list->items->data, (gint) list->items->len, sizeof (BxAnnotation),
-                     compare_onset, NULL);
+  g_qsort_with_data (list->items->data, (gint)list->items->len, sizeof (BxAnnotation), compare_onset, NULL);
 }
 
 BxAnnotationList *

@@ -16,7 +16,7 @@
 /* EDFlib's own limit is 640; a larger count is a garbled field, not a recording. */
 #define MAX_SIGNALS 4096
 /* 1 GB per data record: far beyond any real file, keeps offsets from overflowing. */
-#define MAX_RECORD_BYTES ((gint64) 1 << 30)
+#define MAX_RECORD_BYTES ((gint64)1 << 30)
 
 typedef struct
 {
@@ -25,8 +25,7 @@ typedef struct
   BxEdfHeader *header;
 } Parser;
 
-static void
-warn (Parser *p, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void warn (Parser *p, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 warn (Parser *p, const char *format, ...)
@@ -47,7 +46,7 @@ quote_raw (const guint8 *bytes, gsize len)
   for (gsize i = 0; i < len; i++)
     {
       if (bytes[i] >= 32 && bytes[i] < 127)
-        g_string_append_c (s, (char) bytes[i]);
+        g_string_append_c (s, (char)bytes[i]);
       else
         g_string_append_printf (s, "\\x%02X", bytes[i]);
     }
@@ -57,7 +56,7 @@ quote_raw (const guint8 *bytes, gsize len)
 static char *
 trimmed (const guint8 *bytes, gsize len)
 {
-  char *s = g_strndup ((const char *) bytes, len);
+  char *s = g_strndup ((const char *)bytes, len);
 
   return g_strstrip (s);
 }
@@ -74,8 +73,8 @@ ascii_field (Parser *p, gsize offset, gsize len, const char *what, GError **erro
       {
         g_autofree char *raw = quote_raw (b, len);
         g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                     "%s: %s contains a non-ASCII byte 0x%02X at position %" G_GSIZE_FORMAT " ('%s')", p->name,
-                     what, b[i], i + 1, raw);
+                     "%s: %s contains a non-ASCII byte 0x%02X at position %" G_GSIZE_FORMAT " ('%s')",
+                     p->name, what, b[i], i + 1, raw);
         return NULL;
       }
   return trimmed (b, len);
@@ -87,7 +86,7 @@ static char *
 text_field (Parser *p, gsize offset, gsize len, const char *what)
 {
   const guint8 *b = p->bytes + offset;
-  g_autofree char *raw = g_strndup ((const char *) b, len);
+  g_autofree char *raw = g_strndup ((const char *)b, len);
   gboolean bad = FALSE;
   char *utf8;
 
@@ -101,9 +100,9 @@ text_field (Parser *p, gsize offset, gsize len, const char *what)
   g_free (raw);
   raw = g_malloc (len + 1);
   for (gsize i = 0; i < len; i++)
-    raw[i] = (b[i] == 0 || b[i] < 32 || b[i] == 127) ? ' ' : (char) b[i];
+    raw[i] = (b[i] == 0 || b[i] < 32 || b[i] == 127) ? ' ' : (char)b[i];
   raw[len] = '\0';
-  utf8 = g_convert (raw, (gssize) len, "UTF-8", "ISO-8859-1", NULL, NULL, NULL);
+  utf8 = g_convert (raw, (gssize)len, "UTF-8", "ISO-8859-1", NULL, NULL, NULL);
   if (utf8 == NULL)
     utf8 = g_strdup (raw);
   warn (p, "%s: %s is not plain ASCII; read as Latin-1: '%s'", p->name, what, g_strstrip (utf8));
@@ -157,8 +156,8 @@ main_int (Parser *p, gsize offset, gsize len, const char *what, gint64 *out, GEr
     return FALSE;
   if (!parse_int64 (text, out))
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT, "%s: %s is not an integer: '%s'", p->name,
-                   what, text);
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT, "%s: %s is not an integer: '%s'",
+                   p->name, what, text);
       return FALSE;
     }
   return TRUE;
@@ -200,8 +199,8 @@ parse_triplet (Parser *p, gsize offset, const char *what, const char *layout, in
           return TRUE;
         }
     }
-  g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT, "%s: %s is '%s', expected %s", p->name, what,
-               text, layout);
+  g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT, "%s: %s is '%s', expected %s", p->name,
+               what, text, layout);
   return FALSE;
 }
 
@@ -210,8 +209,8 @@ parse_triplet (Parser *p, gsize offset, const char *what, const char *layout, in
 static int
 edfplus_year (const char *recording)
 {
-  static const char *const months[] = { "JAN", "FEB", "MAR", "APR", "MAY", "JUN",
-                                        "JUL", "AUG", "SEP", "OCT", "NOV", "DEC" };
+  static const char *const months[]
+      = { "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC" };
   g_auto (GStrv) words = g_strsplit (recording, " ", 3);
   gint64 year;
 
@@ -221,7 +220,7 @@ edfplus_year (const char *recording)
     return -1;
   for (int m = 0; m < 12; m++)
     if (g_ascii_strncasecmp (words[1] + 3, months[m], 3) == 0 && parse_int64 (words[1] + 7, &year))
-      return (int) year;
+      return (int)year;
   return -1;
 }
 
@@ -250,7 +249,7 @@ bx_edf_header_free (BxEdfHeader *header)
 static gsize
 signal_field_offset (const BxEdfHeader *h, gsize block, gsize width, int i)
 {
-  return MAIN_HEADER_BYTES + block * (gsize) h->n_signals + width * (gsize) i;
+  return MAIN_HEADER_BYTES + block * (gsize)h->n_signals + width * (gsize)i;
 }
 
 static gboolean
@@ -266,12 +265,12 @@ signal_number (Parser *p, int i, gsize block, gsize width, const char *what, gbo
     return FALSE;
   if (integer ? !parse_int64 (text, &iv) : !parse_double (text, out))
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT, "%s: %s is not %s: '%s'", p->name, field,
-                   integer ? "an integer" : "a number", text);
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT, "%s: %s is not %s: '%s'", p->name,
+                   field, integer ? "an integer" : "a number", text);
       return FALSE;
     }
   if (integer)
-    *out = (double) iv;
+    *out = (double)iv;
   return TRUE;
 }
 
@@ -303,15 +302,17 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
   else
     {
       g_autofree char *raw = quote_raw (bytes, MIN (size, 8));
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                   "%s: version field is '%s' (expected '0' for EDF or 0xFF 'BIOSEMI' for BDF): not an EDF/BDF file",
-                   p->name, raw);
+      g_set_error (
+          error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
+          "%s: version field is '%s' (expected '0' for EDF or 0xFF 'BIOSEMI' for BDF): not an EDF/BDF file",
+          p->name, raw);
       return NULL;
     }
   if (size < MAIN_HEADER_BYTES)
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_TRUNCATED,
-                   "%s: file is %" G_GSIZE_FORMAT " bytes, shorter than the 256-byte main header", p->name, size);
+                   "%s: file is %" G_GSIZE_FORMAT " bytes, shorter than the 256-byte main header", p->name,
+                   size);
       return NULL;
     }
   header->sample_bytes = header->is_bdf ? 3 : 2;
@@ -354,8 +355,8 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
   header->second = time[2];
   if (header->month < 1 || header->month > 12)
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT, "%s: start date has month %d (expected 1-12)",
-                   p->name, header->month);
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
+                   "%s: start date has month %d (expected 1-12)", p->name, header->month);
       return NULL;
     }
   if (header->day < 1 || header->day > days_in_month (header->year, header->month))
@@ -368,8 +369,8 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
   if (header->hour > 23 || header->minute > 59 || header->second > 59)
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                   "%s: start time %02d.%02d.%02d is not a time of day", p->name, header->hour, header->minute,
-                   header->second);
+                   "%s: start time %02d.%02d.%02d is not a time of day", p->name, header->hour,
+                   header->minute, header->second);
       return NULL;
     }
 
@@ -382,11 +383,13 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
       if (kind != 'C' && kind != 'D')
         {
           g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                       "%s: reserved field is '%s' (expected 'EDF+C', 'EDF+D', 'BDF+C' or 'BDF+D')", p->name, reserved);
+                       "%s: reserved field is '%s' (expected 'EDF+C', 'EDF+D', 'BDF+C' or 'BDF+D')", p->name,
+                       reserved);
           return NULL;
         }
       if ((reserved[0] == 'B') != header->is_bdf)
-        warn (p, "%s: reserved field says '%.5s' in a%s file", p->name, reserved, header->is_bdf ? " BDF" : "n EDF");
+        warn (p, "%s: reserved field says '%.5s' in a%s file", p->name, reserved,
+              header->is_bdf ? " BDF" : "n EDF");
       header->is_plus = TRUE;
       if (header->is_bdf)
         header->file_type = kind == 'C' ? BX_FILE_BDFPLUS_C : BX_FILE_BDFPLUS_D;
@@ -406,20 +409,22 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
   if (n_signals < 1 || n_signals > MAX_SIGNALS)
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                   "%s: number of signals is %" G_GINT64_FORMAT " (expected 1-%d)", p->name, n_signals, MAX_SIGNALS);
+                   "%s: number of signals is %" G_GINT64_FORMAT " (expected 1-%d)", p->name, n_signals,
+                   MAX_SIGNALS);
       return NULL;
     }
-  header->n_signals = (int) n_signals;
+  header->n_signals = (int)n_signals;
   if (header_bytes != MAIN_HEADER_BYTES + SIGNAL_HEADER_BYTES * n_signals)
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
                    "%s: number of header bytes is %" G_GINT64_FORMAT ", but %" G_GINT64_FORMAT
                    " signals need 256 + 256 x %" G_GINT64_FORMAT " = %" G_GINT64_FORMAT,
-                   p->name, header_bytes, n_signals, n_signals, MAIN_HEADER_BYTES + SIGNAL_HEADER_BYTES * n_signals);
+                   p->name, header_bytes, n_signals, n_signals,
+                   MAIN_HEADER_BYTES + SIGNAL_HEADER_BYTES * n_signals);
       return NULL;
     }
   header->header_bytes = header_bytes;
-  if ((gint64) size < header_bytes)
+  if ((gint64)size < header_bytes)
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_TRUNCATED,
                    "%s: file is %" G_GSIZE_FORMAT " bytes, but the header of %" G_GINT64_FORMAT
@@ -448,8 +453,9 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
       s->transducer = text_field (p, signal_field_offset (header, 16, 80, i), 80, t_what);
       s->physical_dimension = text_field (p, signal_field_offset (header, 96, 8, i), 8, d_what);
       s->prefilter = text_field (p, signal_field_offset (header, 136, 80, i), 80, f_what);
-      s->is_annotation = header->is_plus
-                         && (strcmp (s->label, "EDF Annotations") == 0 || strcmp (s->label, "BDF Annotations") == 0);
+      s->is_annotation
+          = header->is_plus
+            && (strcmp (s->label, "EDF Annotations") == 0 || strcmp (s->label, "BDF Annotations") == 0);
       if (s->is_annotation)
         n_annotation_signals++;
 
@@ -457,19 +463,21 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
         return NULL;
       if (spr < 1 || spr > 1e8)
         {
-          g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                       "%s: signal %d ('%s'): number of samples per data record is %.0f (expected at least 1)",
-                       p->name, i + 1, s->label, spr);
+          g_set_error (
+              error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
+              "%s: signal %d ('%s'): number of samples per data record is %.0f (expected at least 1)",
+              p->name, i + 1, s->label, spr);
           return NULL;
         }
-      s->samples_per_record = (int) spr;
+      s->samples_per_record = (int)spr;
       s->offset_in_record = offset;
-      offset += (gint64) s->samples_per_record * header->sample_bytes;
+      offset += (gint64)s->samples_per_record * header->sample_bytes;
       if (offset > MAX_RECORD_BYTES)
         {
-          g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                       "%s: data records would be larger than 1 GB (signal %d ('%s') has %d samples per record)",
-                       p->name, i + 1, s->label, s->samples_per_record);
+          g_set_error (
+              error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
+              "%s: data records would be larger than 1 GB (signal %d ('%s') has %d samples per record)",
+              p->name, i + 1, s->label, s->samples_per_record);
           return NULL;
         }
 
@@ -480,23 +488,23 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
         return NULL;
       s->physical_min = pmin;
       s->physical_max = pmax;
-      s->digital_min = (int) CLAMP (dmin, G_MININT, G_MAXINT);
-      s->digital_max = (int) CLAMP (dmax, G_MININT, G_MAXINT);
+      s->digital_min = (int)CLAMP (dmin, G_MININT, G_MAXINT);
+      s->digital_max = (int)CLAMP (dmax, G_MININT, G_MAXINT);
       /* Annotation signals carry text, not samples: their ranges are unused. */
       if (s->is_annotation)
         continue;
       if (pmin == pmax)
         {
           g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                       "%s: signal %d ('%s'): physical minimum equals physical maximum (%g)", p->name, i + 1, s->label,
-                       pmin);
+                       "%s: signal %d ('%s'): physical minimum equals physical maximum (%g)", p->name, i + 1,
+                       s->label, pmin);
           return NULL;
         }
       if (dmin >= dmax)
         {
           g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                       "%s: signal %d ('%s'): digital minimum (%.0f) is not below digital maximum (%.0f)", p->name,
-                       i + 1, s->label, dmin, dmax);
+                       "%s: signal %d ('%s'): digital minimum (%.0f) is not below digital maximum (%.0f)",
+                       p->name, i + 1, s->label, dmin, dmax);
           return NULL;
         }
       if (dmin < min_digital || dmax > max_digital)
@@ -509,8 +517,9 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
 
   if (header->is_plus && n_annotation_signals == 0)
     {
-      warn (p, "%s: reserved field says %s but there is no '%s Annotations' signal; read as plain %s", p->name,
-            header->is_bdf ? "BDF+" : "EDF+", header->is_bdf ? "BDF" : "EDF", header->is_bdf ? "BDF" : "EDF");
+      warn (p, "%s: reserved field says %s but there is no '%s Annotations' signal; read as plain %s",
+            p->name, header->is_bdf ? "BDF+" : "EDF+", header->is_bdf ? "BDF" : "EDF",
+            header->is_bdf ? "BDF" : "EDF");
       header->is_plus = FALSE;
       header->file_type = header->is_bdf ? BX_FILE_BDF : BX_FILE_EDF;
     }
@@ -520,19 +529,21 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
         if (!header->signals[i].is_annotation)
           {
             g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                         "%s: data record duration is 0, but signal %d ('%s') has samples (its rate would be infinite)",
+                         "%s: data record duration is 0, but signal %d ('%s') has samples (its rate would be "
+                         "infinite)",
                          p->name, i + 1, header->signals[i].label);
             return NULL;
           }
     }
 
   /* Records against the file size. */
-  data_bytes = (gint64) size - header_bytes;
+  data_bytes = (gint64)size - header_bytes;
   records_present = data_bytes / header->record_bytes;
   header->n_records_declared = n_records;
   if (n_records == -1)
     {
-      warn (p, "%s: number of data records is -1 (recording not finalised); using the %" G_GINT64_FORMAT
+      warn (p,
+            "%s: number of data records is -1 (recording not finalised); using the %" G_GINT64_FORMAT
             " complete records in the file",
             p->name, records_present);
       n_records = records_present;
@@ -543,7 +554,8 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
   else if (n_records < 0)
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                   "%s: number of data records is %" G_GINT64_FORMAT " (expected >= 0, or -1 while recording)",
+                   "%s: number of data records is %" G_GINT64_FORMAT
+                   " (expected >= 0, or -1 while recording)",
                    p->name, n_records);
       return NULL;
     }
@@ -553,8 +565,8 @@ bx_edf_header_parse (const char *path, const guint8 *bytes, gsize size, GError *
                    "%s: file is %" G_GSIZE_FORMAT " bytes, but the header declares %" G_GINT64_FORMAT
                    " data records of %" G_GINT64_FORMAT " bytes (%" G_GINT64_FORMAT
                    " bytes in all): truncated in data record %" G_GINT64_FORMAT,
-                   p->name, size, n_records, header->record_bytes, header_bytes + n_records * header->record_bytes,
-                   records_present + 1);
+                   p->name, size, n_records, header->record_bytes,
+                   header_bytes + n_records * header->record_bytes, records_present + 1);
       return NULL;
     }
   else if (data_bytes > n_records * header->record_bytes)

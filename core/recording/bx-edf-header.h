@@ -22,35 +22,35 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char *label;              /* trimmed, UTF-8 (Latin-1 bytes converted) */
+  char *label; /* trimmed, UTF-8 (Latin-1 bytes converted) */
   char *transducer;
   char *physical_dimension;
   char *prefilter;
   double physical_min, physical_max;
   int digital_min, digital_max;
   int samples_per_record;
-  gboolean is_annotation;   /* "EDF Annotations"/"BDF Annotations" in an EDF+/BDF+ file */
-  gint64 offset_in_record;  /* bytes from the start of a data record */
+  gboolean is_annotation;  /* "EDF Annotations"/"BDF Annotations" in an EDF+/BDF+ file */
+  gint64 offset_in_record; /* bytes from the start of a data record */
 } BxEdfSignal;
 
 typedef struct
 {
-  char *name;               /* file name used in messages (basename) */
+  char *name; /* file name used in messages (basename) */
   BxFileType file_type;
-  gboolean is_bdf;          /* 3-byte samples */
-  gboolean is_plus;         /* EDF+/BDF+: has annotation signals */
-  int sample_bytes;         /* 2 or 3 */
-  char *patient;            /* trimmed, UTF-8 */
+  gboolean is_bdf;  /* 3-byte samples */
+  gboolean is_plus; /* EDF+/BDF+: has annotation signals */
+  int sample_bytes; /* 2 or 3 */
+  char *patient;    /* trimmed, UTF-8 */
   char *recording;
   int year, month, day, hour, minute, second;
   gint64 header_bytes;
-  gint64 n_records;         /* data records actually used (after leniency) */
-  gint64 n_records_declared;/* as written in the header (-1 = unknown) */
-  double record_duration;   /* seconds */
-  int n_signals;            /* including annotation signals */
+  gint64 n_records;          /* data records actually used (after leniency) */
+  gint64 n_records_declared; /* as written in the header (-1 = unknown) */
+  double record_duration;    /* seconds */
+  int n_signals;             /* including annotation signals */
   BxEdfSignal *signals;
   gint64 record_bytes;
-  GPtrArray *warnings;      /* char *: defects that were tolerated */
+  GPtrArray *warnings; /* char *: defects that were tolerated */
 } BxEdfHeader;
 
 /* Parses and validates the header of the file `path`, whose whole content

@@ -81,7 +81,7 @@ printable_ascii (const char *s, gsize max_len)
   if (strlen (s) > max_len)
     return FALSE;
   for (; *s != '\0'; s++)
-    if ((guchar) *s < 32 || (guchar) *s > 126)
+    if ((guchar)*s < 32 || (guchar)*s > 126)
       return FALSE;
   return TRUE;
 }
@@ -96,7 +96,7 @@ subfield (const char *value)
     return g_strdup ("X");
   s = g_str_to_ascii (value, "C");
   for (char *c = s; *c != '\0'; c++)
-    if (*c == ' ' || (guchar) *c < 32 || (guchar) *c > 126)
+    if (*c == ' ' || (guchar)*c < 32 || (guchar)*c > 126)
       *c = '_';
   return s;
 }
@@ -113,11 +113,11 @@ utf8_cut (const char *text, gsize max)
     {
       const char *next = g_utf8_next_char (end);
 
-      if ((gsize) (next - text) > max)
+      if ((gsize)(next - text) > max)
         break;
       end = next;
     }
-  return g_strndup (text, (gsize) (end - text));
+  return g_strndup (text, (gsize)(end - text));
 }
 
 /* "+12.5", "-0.25": up to 7 decimals, no trailing zeros. */
@@ -221,8 +221,8 @@ check_annotations (const char *name, const BxAnnotationList *annotations, GError
       if (!isfinite (a->onset) || a->onset < 0 || !isfinite (a->duration))
         {
           g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_RANGE,
-                       "%s: annotation %u ('%s') has onset %g s and duration %g s; onsets must be >= 0", name, i + 1,
-                       a->text, a->onset, a->duration);
+                       "%s: annotation %u ('%s') has onset %g s and duration %g s; onsets must be >= 0", name,
+                       i + 1, a->text, a->onset, a->duration);
           return FALSE;
         }
     }
@@ -236,7 +236,7 @@ put_field (GString *h, const char *value, gsize width)
 {
   gsize len = MIN (strlen (value), width);
 
-  g_string_append_len (h, value, (gssize) len);
+  g_string_append_len (h, value, (gssize)len);
   for (gsize i = len; i < width; i++)
     g_string_append_c (h, ' ');
 }
@@ -265,8 +265,8 @@ write_bytes_atomically (const char *path, const char *part, const char *bytes, g
   if (g_rename (part, path) != 0)
     {
       int saved = errno;
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO, "%s: cannot rename to %s: %s", part, path,
-                   g_strerror (saved));
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO, "%s: cannot rename to %s: %s", part,
+                   path, g_strerror (saved));
       g_unlink (part);
       return FALSE;
     }
@@ -277,8 +277,8 @@ static gboolean
 write_annotation_only (const char *path, const char *part, const BxWriteHeader *header, const Plan *plan,
                        const BxAnnotationList *annotations, GError **error)
 {
-  static const char *const months[] = { "JAN", "FEB", "MAR", "APR", "MAY", "JUN",
-                                        "JUL", "AUG", "SEP", "OCT", "NOV", "DEC" };
+  static const char *const months[]
+      = { "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC" };
   g_autoptr (GString) tals = g_string_new (NULL);
   g_autoptr (GString) h = g_string_new (NULL);
   double sub = plan->subsecond_100ns / 1e7;
@@ -294,8 +294,9 @@ write_annotation_only (const char *path, const char *part, const BxWriteHeader *
   gsize spr;
   int sample_bytes = plan->bdf ? 3 : 2;
 
-  additional = header != NULL && header->recording_additional != NULL ? g_str_to_ascii (header->recording_additional, "C")
-                                                                       : g_strdup ("");
+  additional = header != NULL && header->recording_additional != NULL
+                   ? g_str_to_ascii (header->recording_additional, "C")
+                   : g_strdup ("");
   /* Time-keeping TAL of the only record: the sub-second start. */
   format_tal_seconds (tals, sub, TRUE);
   g_string_append (tals, "\x14\x14");
@@ -317,19 +318,19 @@ write_annotation_only (const char *path, const char *part, const BxWriteHeader *
       g_string_append_c (tals, '\x14');
       g_string_append_c (tals, '\0');
     }
-  spr = (tals->len + (gsize) sample_bytes - 1) / (gsize) sample_bytes;
+  spr = (tals->len + (gsize)sample_bytes - 1) / (gsize)sample_bytes;
   if (spr > 99999999)
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_RANGE, "%s: %u annotations are too many for one file",
-                   path, n);
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_RANGE,
+                   "%s: %u annotations are too many for one file", path, n);
       return FALSE;
     }
-  while (tals->len < spr * (gsize) sample_bytes)
+  while (tals->len < spr * (gsize)sample_bytes)
     g_string_append_c (tals, '\0');
 
   patient = g_strdup_printf ("%s X X %s", code, pname);
-  recording = g_strdup_printf ("Startdate %02d-%s-%04d X %s %s %s", plan->day, months[plan->month - 1], plan->year,
-                               tech, equip, additional);
+  recording = g_strdup_printf ("Startdate %02d-%s-%04d X %s %s %s", plan->day, months[plan->month - 1],
+                               plan->year, tech, equip, additional);
   if (plan->bdf)
     {
       g_string_append_c (h, '\xff');
@@ -360,7 +361,7 @@ write_annotation_only (const char *path, const char *part, const BxWriteHeader *
   put_field (h, buf, 8);
   put_field (h, "", 32);
   g_assert (h->len == 512);
-  g_string_append_len (h, tals->str, (gssize) tals->len);
+  g_string_append_len (h, tals->str, (gssize)tals->len);
   return write_bytes_atomically (path, part, h->str, h->len, error);
 }
 
@@ -371,7 +372,7 @@ typedef struct
   int samples_per_record;
   double physical_min, physical_max;
   int digital_min, digital_max;
-  double to_digital; /* digital steps per physical unit */
+  double to_digital;             /* digital steps per physical unit */
   char min_text[9], max_text[9]; /* the exact header text of the range */
 } ChannelPlan;
 
@@ -386,32 +387,35 @@ plan_channel (const char *name, const Plan *plan, const BxWriteChannel *ch, guin
   if (*label == '\0' || !printable_ascii (label, 16))
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
-                   "%s: channel %u: label '%s' must be 1-16 printable ASCII characters", name, index + 1, label);
+                   "%s: channel %u: label '%s' must be 1-16 printable ASCII characters", name, index + 1,
+                   label);
       return FALSE;
     }
   if (!printable_ascii (ch->physical_dimension, 8) || !printable_ascii (ch->transducer, 80)
       || !printable_ascii (ch->prefilter, 80))
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
-                   "%s: channel '%s': unit (8), transducer (80) and prefilter (80) must be printable ASCII of at most "
-                   "that many characters",
-                   name, label);
+      g_set_error (
+          error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
+          "%s: channel '%s': unit (8), transducer (80) and prefilter (80) must be printable ASCII of at most "
+          "that many characters",
+          name, label);
       return FALSE;
     }
   if (!(ch->sample_rate > 0) || fabs (spr - round (spr)) > 1e-6 * MAX (1.0, spr) || round (spr) < 1
       || round (spr) > 1e7)
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
-                   "%s: channel '%s': sample rate %g Hz x data record duration %g s = %g samples per record, not a "
-                   "whole number >= 1",
-                   name, label, ch->sample_rate, plan->record_duration, spr);
+      g_set_error (
+          error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
+          "%s: channel '%s': sample rate %g Hz x data record duration %g s = %g samples per record, not a "
+          "whole number >= 1",
+          name, label, ch->sample_rate, plan->record_duration, spr);
       return FALSE;
     }
-  cp->samples_per_record = (int) round (spr);
+  cp->samples_per_record = (int)round (spr);
   if (ch->n_samples < 0 || (ch->n_samples > 0 && ch->samples == NULL))
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL, "%s: channel '%s': no samples given", name,
-                   label);
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
+                   "%s: channel '%s': no samples given", name, label);
       return FALSE;
     }
   for (gint64 i = 0; i < ch->n_samples; i++)
@@ -434,7 +438,7 @@ plan_channel (const char *name, const Plan *plan, const BxWriteChannel *ch, guin
           mn = MIN (mn, ch->samples[i]);
           mx = MAX (mx, ch->samples[i]);
         }
-      margin = (mx > mn) ? 0.01 * ((double) mx - mn) : MAX (1.0, fabs (mx) * 0.01);
+      margin = (mx > mn) ? 0.01 * ((double)mx - mn) : MAX (1.0, fabs (mx) * 0.01);
       lo = mn - margin;
       hi = mx + margin;
     }
@@ -448,15 +452,17 @@ plan_channel (const char *name, const Plan *plan, const BxWriteChannel *ch, guin
    * on its own side. */
   cp->physical_min = fit_edf_number (lo, lo > hi, cp->min_text);
   cp->physical_max = fit_edf_number (hi, hi > lo, cp->max_text);
-  if (cp->physical_min == cp->physical_max || fabs (cp->physical_min) >= 1e8 || fabs (cp->physical_max) >= 1e8)
+  if (cp->physical_min == cp->physical_max || fabs (cp->physical_min) >= 1e8
+      || fabs (cp->physical_max) >= 1e8)
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
-                   "%s: channel '%s': physical range %g..%g cannot be written in 8 characters", name, label, lo, hi);
+                   "%s: channel '%s': physical range %g..%g cannot be written in 8 characters", name, label,
+                   lo, hi);
       return FALSE;
     }
   cp->digital_min = plan->bdf ? -8388608 : -32768;
   cp->digital_max = plan->bdf ? 8388607 : 32767;
-  cp->to_digital = ((double) cp->digital_max - cp->digital_min) / (cp->physical_max - cp->physical_min);
+  cp->to_digital = ((double)cp->digital_max - cp->digital_min) / (cp->physical_max - cp->physical_min);
   return TRUE;
 }
 
@@ -479,19 +485,22 @@ rewrite_ranges (const char *part, const ChannelPlan *cps, const BxWriteChannel *
       char field[8];
 
       /* Same layout as we expect: signal c carries our label. */
-      ok = fseek (f, 256 + 16 * (long) c, SEEK_SET) == 0 && fread (label, 1, 16, f) == 16
+      ok = fseek (f, 256 + 16 * (long)c, SEEK_SET) == 0 && fread (label, 1, 16, f) == 16
            && strncmp (label, channels[c].label, strlen (channels[c].label)) == 0;
       memset (field, ' ', 8);
       memcpy (field, cps[c].min_text, strlen (cps[c].min_text));
-      ok = ok && fseek (f, 256 + 104 * n_signals + 8 * (long) c, SEEK_SET) == 0 && fwrite (field, 1, 8, f) == 8;
+      ok = ok && fseek (f, 256 + 104 * n_signals + 8 * (long)c, SEEK_SET) == 0
+           && fwrite (field, 1, 8, f) == 8;
       memset (field, ' ', 8);
       memcpy (field, cps[c].max_text, strlen (cps[c].max_text));
-      ok = ok && fseek (f, 256 + 112 * n_signals + 8 * (long) c, SEEK_SET) == 0 && fwrite (field, 1, 8, f) == 8;
+      ok = ok && fseek (f, 256 + 112 * n_signals + 8 * (long)c, SEEK_SET) == 0
+           && fwrite (field, 1, 8, f) == 8;
     }
   if (f != NULL && fclose (f) != 0)
     ok = FALSE;
   if (!ok)
-    g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO, "%s: cannot finish the signal headers", part);
+    g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO, "%s: cannot finish the signal headers",
+                 part);
   return ok;
 }
 
@@ -520,10 +529,11 @@ write_signals (const char *name, const char *part, const BxWriteHeader *header, 
     {
       if (!plan_channel (name, plan, &channels[c], c, &cps[c], error))
         return FALSE;
-      n_records = MAX (n_records, (channels[c].n_samples + cps[c].samples_per_record - 1) / cps[c].samples_per_record);
+      n_records = MAX (n_records,
+                       (channels[c].n_samples + cps[c].samples_per_record - 1) / cps[c].samples_per_record);
       record_samples += cps[c].samples_per_record;
     }
-  annotation_signals = MAX (1, ((gint64) n_annotations + n_records - 1) / n_records);
+  annotation_signals = MAX (1, ((gint64)n_annotations + n_records - 1) / n_records);
   if (annotation_signals > EDFLIB_ANNOTATION_SIGNALS_MAX)
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_RANGE,
@@ -535,7 +545,7 @@ write_signals (const char *name, const char *part, const BxWriteHeader *header, 
 
   g_mutex_lock (lock);
   handle = edfopen_file_writeonly (part, plan->bdf ? EDFLIB_FILETYPE_BDFPLUS : EDFLIB_FILETYPE_EDFPLUS,
-                                   (int) n_channels);
+                                   (int)n_channels);
   g_mutex_unlock (lock);
   if (handle < 0)
     {
@@ -544,13 +554,14 @@ write_signals (const char *name, const char *part, const BxWriteHeader *header, 
       return FALSE;
     }
 
-  if (edf_set_datarecord_duration (handle, (int) llround (plan->record_duration * 1e5)) != 0)
+  if (edf_set_datarecord_duration (handle, (int)llround (plan->record_duration * 1e5)) != 0)
     ok = edflib_fail (name, "the data record duration", error);
-  if (ok && edf_set_number_of_annotation_signals (handle, (int) annotation_signals) != 0)
+  if (ok && edf_set_number_of_annotation_signals (handle, (int)annotation_signals) != 0)
     ok = edflib_fail (name, "the number of annotation signals", error);
   if (ok
-      && (edf_set_startdatetime (handle, plan->year, plan->month, plan->day, plan->hour, plan->minute, plan->second)
-            != 0
+      && (edf_set_startdatetime (handle, plan->year, plan->month, plan->day, plan->hour, plan->minute,
+                                 plan->second)
+              != 0
           || edf_set_subsecond_starttime (handle, plan->subsecond_100ns) != 0))
     ok = edflib_fail (name, "the start date and time", error);
   if (ok && header != NULL)
@@ -562,7 +573,8 @@ write_signals (const char *name, const char *part, const BxWriteHeader *header, 
       g_autofree char *additional
           = header->recording_additional != NULL ? g_str_to_ascii (header->recording_additional, "C") : NULL;
 
-      if (edf_set_patientcode (handle, code) != 0 || (pname != NULL && edf_set_patientname (handle, pname) != 0)
+      if (edf_set_patientcode (handle, code) != 0
+          || (pname != NULL && edf_set_patientname (handle, pname) != 0)
           || (tech != NULL && edf_set_technician (handle, tech) != 0)
           || (equip != NULL && edf_set_equipment (handle, equip) != 0)
           || (additional != NULL && edf_set_recording_additional (handle, additional) != 0))
@@ -572,16 +584,17 @@ write_signals (const char *name, const char *part, const BxWriteHeader *header, 
     {
       const BxWriteChannel *ch = &channels[c];
 
-      if (edf_set_samplefrequency (handle, (int) c, cps[c].samples_per_record) != 0
-          || edf_set_physical_maximum (handle, (int) c, cps[c].physical_max) != 0
-          || edf_set_physical_minimum (handle, (int) c, cps[c].physical_min) != 0
-          || edf_set_digital_maximum (handle, (int) c, cps[c].digital_max) != 0
-          || edf_set_digital_minimum (handle, (int) c, cps[c].digital_min) != 0
-          || edf_set_label (handle, (int) c, ch->label) != 0
-          || edf_set_physical_dimension (handle, (int) c, ch->physical_dimension != NULL ? ch->physical_dimension : "")
-               != 0
-          || (ch->transducer != NULL && edf_set_transducer (handle, (int) c, ch->transducer) != 0)
-          || (ch->prefilter != NULL && edf_set_prefilter (handle, (int) c, ch->prefilter) != 0))
+      if (edf_set_samplefrequency (handle, (int)c, cps[c].samples_per_record) != 0
+          || edf_set_physical_maximum (handle, (int)c, cps[c].physical_max) != 0
+          || edf_set_physical_minimum (handle, (int)c, cps[c].physical_min) != 0
+          || edf_set_digital_maximum (handle, (int)c, cps[c].digital_max) != 0
+          || edf_set_digital_minimum (handle, (int)c, cps[c].digital_min) != 0
+          || edf_set_label (handle, (int)c, ch->label) != 0
+          || edf_set_physical_dimension (handle, (int)c,
+                                         ch->physical_dimension != NULL ? ch->physical_dimension : "")
+                 != 0
+          || (ch->transducer != NULL && edf_set_transducer (handle, (int)c, ch->transducer) != 0)
+          || (ch->prefilter != NULL && edf_set_prefilter (handle, (int)c, ch->prefilter) != 0))
         {
           g_autofree char *what = g_strdup_printf ("the header of channel '%s'", ch->label);
           ok = edflib_fail (name, what, error);
@@ -606,7 +619,7 @@ write_signals (const char *name, const char *part, const BxWriteHeader *header, 
               double x = i < ch->n_samples ? ch->samples[i] : last;
               double d = round ((x - cp->physical_min) * cp->to_digital + cp->digital_min);
 
-              *out++ = (int) CLAMP (d, cp->digital_min, cp->digital_max);
+              *out++ = (int)CLAMP (d, cp->digital_min, cp->digital_max);
             }
         }
       if (edf_blockwrite_digital_samples (handle, record) != 0)
@@ -659,8 +672,8 @@ bx_edf_write (const char *path, const BxWriteHeader *header, const BxWriteChanne
     return FALSE;
   if (n_channels > EDFLIB_MAXSIGNALS)
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL, "%s: %u channels (EDFlib writes at most %d)",
-                   name, n_channels, EDFLIB_MAXSIGNALS);
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
+                   "%s: %u channels (EDFlib writes at most %d)", name, n_channels, EDFLIB_MAXSIGNALS);
       return FALSE;
     }
   g_unlink (part);
@@ -675,8 +688,8 @@ bx_edf_write (const char *path, const BxWriteHeader *header, const BxWriteChanne
   if (g_rename (part, path) != 0)
     {
       int saved = errno;
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO, "%s: cannot rename to %s: %s", part, path,
-                   g_strerror (saved));
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO, "%s: cannot rename to %s: %s", part,
+                   path, g_strerror (saved));
       g_unlink (part);
       return FALSE;
     }

@@ -25,7 +25,7 @@ static const char *const modality_names[BX_N_MODALITIES] = {
 const char *
 bx_modality_to_string (BxModality modality)
 {
-  if ((int) modality < 0 || modality >= BX_N_MODALITIES)
+  if ((int)modality < 0 || modality >= BX_N_MODALITIES)
     return "OTHER";
   return modality_names[modality];
 }
@@ -39,7 +39,7 @@ bx_modality_from_string (const char *name, BxModality *out_modality)
     if (g_ascii_strcasecmp (name, modality_names[m]) == 0)
       {
         if (out_modality != NULL)
-          *out_modality = (BxModality) m;
+          *out_modality = (BxModality)m;
         return TRUE;
       }
   if (g_ascii_strcasecmp (name, "pleth") == 0)
@@ -53,10 +53,10 @@ bx_modality_from_string (const char *name, BxModality *out_modality)
 
 typedef struct
 {
-  const char *keyword;    /* upper case */
+  const char *keyword; /* upper case */
   BxModality modality;
   double confidence;
-  gboolean numbered;      /* also matches keyword + digits: "EMG1", "NAF2" */
+  gboolean numbered; /* also matches keyword + digits: "EMG1", "NAF2" */
 } Keyword;
 
 /* Keywords that name the modality (or say "not a waveform we model"). */
@@ -65,9 +65,9 @@ static const Keyword keywords[] = {
   { "EOG", BX_MODALITY_EOG, 0.95, TRUE },
   { "HEOG", BX_MODALITY_EOG, 0.95, FALSE },
   { "VEOG", BX_MODALITY_EOG, 0.95, FALSE },
-  { "LOC", BX_MODALITY_EOG, 0.9, FALSE },   /* left outer canthus */
+  { "LOC", BX_MODALITY_EOG, 0.9, FALSE }, /* left outer canthus */
   { "ROC", BX_MODALITY_EOG, 0.9, FALSE },
-  { "E1", BX_MODALITY_EOG, 0.8, FALSE },    /* AASM names of the EOG derivations */
+  { "E1", BX_MODALITY_EOG, 0.8, FALSE }, /* AASM names of the EOG derivations */
   { "E2", BX_MODALITY_EOG, 0.8, FALSE },
   { "EMG", BX_MODALITY_EMG, 0.95, TRUE },
   { "CHIN", BX_MODALITY_EMG, 0.9, TRUE },
@@ -75,7 +75,7 @@ static const Keyword keywords[] = {
   { "MENTALIS", BX_MODALITY_EMG, 0.9, FALSE },
   { "TIBIALIS", BX_MODALITY_EMG, 0.85, FALSE },
   { "LEG", BX_MODALITY_EMG, 0.8, TRUE },
-  { "LAT", BX_MODALITY_EMG, 0.7, FALSE },   /* left anterior tibialis */
+  { "LAT", BX_MODALITY_EMG, 0.7, FALSE }, /* left anterior tibialis */
   { "RAT", BX_MODALITY_EMG, 0.7, FALSE },
   { "ECG", BX_MODALITY_ECG, 0.95, TRUE },
   { "EKG", BX_MODALITY_ECG, 0.95, TRUE },
@@ -94,7 +94,7 @@ static const Keyword keywords[] = {
   { "PTAF", BX_MODALITY_RESP, 0.85, FALSE },
   { "NASAL", BX_MODALITY_RESP, 0.85, FALSE },
   { "CANNULA", BX_MODALITY_RESP, 0.85, FALSE },
-  { "NAF", BX_MODALITY_RESP, 0.8, TRUE },   /* nasal airflow (DREAMS) */
+  { "NAF", BX_MODALITY_RESP, 0.8, TRUE }, /* nasal airflow (DREAMS) */
   { "THOR", BX_MODALITY_RESP, 0.9, FALSE },
   { "THORAX", BX_MODALITY_RESP, 0.9, FALSE },
   { "THORACIC", BX_MODALITY_RESP, 0.9, FALSE },
@@ -105,13 +105,13 @@ static const Keyword keywords[] = {
   { "ABDOMINAL", BX_MODALITY_RESP, 0.9, FALSE },
   { "BELT", BX_MODALITY_RESP, 0.85, FALSE },
   { "EFFORT", BX_MODALITY_RESP, 0.85, FALSE },
-  { "VAB", BX_MODALITY_RESP, 0.8, FALSE },  /* DREAMS: ventilation abdominale */
-  { "VTH", BX_MODALITY_RESP, 0.8, FALSE },  /* DREAMS: ventilation thoracique */
+  { "VAB", BX_MODALITY_RESP, 0.8, FALSE }, /* DREAMS: ventilation abdominale */
+  { "VTH", BX_MODALITY_RESP, 0.8, FALSE }, /* DREAMS: ventilation thoracique */
   { "POS", BX_MODALITY_POSITION, 0.85, FALSE },
   { "POSITION", BX_MODALITY_POSITION, 0.9, FALSE },
   { "BODY", BX_MODALITY_POSITION, 0.7, FALSE },
   /* Not waveforms of the modalities above. */
-  { "PR", BX_MODALITY_OTHER, 0.85, FALSE },     /* pulse rate */
+  { "PR", BX_MODALITY_OTHER, 0.85, FALSE }, /* pulse rate */
   { "HR", BX_MODALITY_OTHER, 0.85, FALSE },
   { "RATE", BX_MODALITY_OTHER, 0.85, FALSE },
   { "BPM", BX_MODALITY_OTHER, 0.8, FALSE },
@@ -125,8 +125,8 @@ static const Keyword keywords[] = {
   { "PHONO", BX_MODALITY_OTHER, 0.8, FALSE },
   { "SNORE", BX_MODALITY_OTHER, 0.8, FALSE },
   { "LIGHT", BX_MODALITY_OTHER, 0.8, FALSE },
-  { "ACC", BX_MODALITY_OTHER, 0.7, TRUE },      /* accelerometer axes */
-  { "DC", BX_MODALITY_OTHER, 0.7, TRUE },       /* DC inputs of Nihon Kohden */
+  { "ACC", BX_MODALITY_OTHER, 0.7, TRUE }, /* accelerometer axes */
+  { "DC", BX_MODALITY_OTHER, 0.7, TRUE },  /* DC inputs of Nihon Kohden */
   { "ANNOTATIONS", BX_MODALITY_OTHER, 0.9, FALSE },
 };
 
@@ -162,7 +162,8 @@ lookup_keyword (const char *token)
 static gboolean
 is_electrode (const char *token)
 {
-  static const char *const sites[] = { "FP", "AF", "FC", "FT", "CP", "TP", "PO", "F", "C", "T", "P", "O", "I", "N" };
+  static const char *const sites[]
+      = { "FP", "AF", "FC", "FT", "CP", "TP", "PO", "F", "C", "T", "P", "O", "I", "N" };
   static const char *const extra[] = { "A1", "A2", "M1", "M2", "PG1", "PG2" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (extra); i++)

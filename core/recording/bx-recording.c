@@ -50,12 +50,12 @@ struct _BxRecording
   GPtrArray *warnings;
   char **warning_strv;
 
-  GMutex lock;      /* guards the EDFlib handle and its per-signal file positions */
-  int edflib_handle; /* -1: not open */
+  GMutex lock;        /* guards the EDFlib handle and its per-signal file positions */
+  int edflib_handle;  /* -1: not open */
   char *edflib_error; /* why EDFlib refused the file, or NULL */
 };
 
-G_DEFINE_QUARK (bx-recording-error-quark, bx_recording_error)
+G_DEFINE_QUARK (bx - recording - error - quark, bx_recording_error)
 
 GMutex *
 bx_edflib_mutex (void)
@@ -63,8 +63,7 @@ bx_edflib_mutex (void)
   return &edflib_lock;
 }
 
-static void
-recording_warn (BxRecording *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void recording_warn (BxRecording *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 recording_warn (BxRecording *self, const char *format, ...)
@@ -81,26 +80,46 @@ bx_edflib_error_string (int code)
 {
   switch (code)
     {
-    case EDFLIB_MALLOC_ERROR: return "out of memory";
-    case EDFLIB_NO_SUCH_FILE_OR_DIRECTORY: return "cannot open the file";
-    case EDFLIB_FILE_CONTAINS_FORMAT_ERRORS: return "the file does not follow the EDF(+)/BDF(+) specification";
-    case EDFLIB_MAXFILES_REACHED: return "too many files are open in EDFlib";
-    case EDFLIB_FILE_READ_ERROR: return "read error";
-    case EDFLIB_FILE_ALREADY_OPENED: return "the file is already open in EDFlib";
-    case EDFLIB_FILETYPE_ERROR: return "unknown file type";
-    case EDFLIB_FILE_WRITE_ERROR: return "write error";
-    case EDFLIB_NUMBER_OF_SIGNALS_INVALID: return "invalid number of signals";
-    case EDFLIB_FILE_IS_DISCONTINUOUS: return "EDFlib cannot read discontinuous (EDF+D/BDF+D) files";
-    case EDFLIB_INVALID_READ_ANNOTS_VALUE: return "invalid annotation mode";
-    case EDFLIB_ARCH_ERROR: return "unsupported architecture";
-    case EDFLIB_NO_SIGNALS: return "no signals";
-    case EDFLIB_TOO_MANY_SIGNALS: return "too many signals";
-    case EDFLIB_NO_SAMPLES_IN_RECORD: return "a signal has no samples per data record";
-    case EDFLIB_DIGMIN_IS_DIGMAX: return "digital minimum equals digital maximum";
-    case EDFLIB_DIGMAX_LOWER_THAN_DIGMIN: return "digital maximum is below digital minimum";
-    case EDFLIB_PHYSMIN_IS_PHYSMAX: return "physical minimum equals physical maximum";
-    case EDFLIB_DATARECORD_SIZE_TOO_BIG: return "data records are too large";
-    default: return "unknown EDFlib error";
+    case EDFLIB_MALLOC_ERROR:
+      return "out of memory";
+    case EDFLIB_NO_SUCH_FILE_OR_DIRECTORY:
+      return "cannot open the file";
+    case EDFLIB_FILE_CONTAINS_FORMAT_ERRORS:
+      return "the file does not follow the EDF(+)/BDF(+) specification";
+    case EDFLIB_MAXFILES_REACHED:
+      return "too many files are open in EDFlib";
+    case EDFLIB_FILE_READ_ERROR:
+      return "read error";
+    case EDFLIB_FILE_ALREADY_OPENED:
+      return "the file is already open in EDFlib";
+    case EDFLIB_FILETYPE_ERROR:
+      return "unknown file type";
+    case EDFLIB_FILE_WRITE_ERROR:
+      return "write error";
+    case EDFLIB_NUMBER_OF_SIGNALS_INVALID:
+      return "invalid number of signals";
+    case EDFLIB_FILE_IS_DISCONTINUOUS:
+      return "EDFlib cannot read discontinuous (EDF+D/BDF+D) files";
+    case EDFLIB_INVALID_READ_ANNOTS_VALUE:
+      return "invalid annotation mode";
+    case EDFLIB_ARCH_ERROR:
+      return "unsupported architecture";
+    case EDFLIB_NO_SIGNALS:
+      return "no signals";
+    case EDFLIB_TOO_MANY_SIGNALS:
+      return "too many signals";
+    case EDFLIB_NO_SAMPLES_IN_RECORD:
+      return "a signal has no samples per data record";
+    case EDFLIB_DIGMIN_IS_DIGMAX:
+      return "digital minimum equals digital maximum";
+    case EDFLIB_DIGMAX_LOWER_THAN_DIGMIN:
+      return "digital maximum is below digital minimum";
+    case EDFLIB_PHYSMIN_IS_PHYSMAX:
+      return "physical minimum equals physical maximum";
+    case EDFLIB_DATARECORD_SIZE_TOO_BIG:
+      return "data records are too large";
+    default:
+      return "unknown EDFlib error";
     }
 }
 
@@ -113,11 +132,11 @@ populate (const BxRecording *self, gint64 offset, gint64 len)
 {
 #ifdef MADV_POPULATE_READ
   gsize page = 4096;
-  guintptr start = ((guintptr) (self->bytes + offset)) & ~(guintptr) (page - 1);
-  guintptr end = (guintptr) (self->bytes + offset + len);
+  guintptr start = ((guintptr)(self->bytes + offset)) & ~(guintptr)(page - 1);
+  guintptr end = (guintptr)(self->bytes + offset + len);
 
-  if (len >= (gint64) (1 << 20))
-    (void) madvise ((void *) start, end - start, MADV_POPULATE_READ);
+  if (len >= (gint64)(1 << 20))
+    (void)madvise ((void *)start, end - start, MADV_POPULATE_READ);
 #endif
 }
 
@@ -159,12 +178,12 @@ looks_like_onset (const guint8 *bytes, gsize len)
 static char *
 annotation_text (BxRecording *self, const char *text, gsize len, gboolean *warned)
 {
-  if (g_utf8_validate (text, (gssize) len, NULL))
+  if (g_utf8_validate (text, (gssize)len, NULL))
     return g_strndup (text, len);
   if (!*warned)
     recording_warn (self, "%s: an annotation is not valid UTF-8; read as Latin-1", self->name);
   *warned = TRUE;
-  return g_convert (text, (gssize) len, "UTF-8", "ISO-8859-1", NULL, NULL, NULL);
+  return g_convert (text, (gssize)len, "UTF-8", "ISO-8859-1", NULL, NULL, NULL);
 }
 
 /* Parses the TALs of one annotation signal of data record `record`.
@@ -181,7 +200,7 @@ parse_tals (BxRecording *self, const guint8 *bytes, gsize len, gint64 record, gb
 
   while (pos < len && bytes[pos] != 0)
     {
-      const char *tal = (const char *) bytes + pos;
+      const char *tal = (const char *)bytes + pos;
       gsize end = pos, onset_end, text_start;
       double onset, duration = -1;
       gboolean first_text = TRUE;
@@ -204,7 +223,7 @@ parse_tals (BxRecording *self, const guint8 *bytes, gsize len, gint64 record, gb
           while (d_end < end && bytes[d_end] != 0x14)
             d_end++;
           if (d_end >= end
-              || !parse_tal_number ((const char *) bytes + text_start, d_end - text_start, FALSE, &duration))
+              || !parse_tal_number ((const char *)bytes + text_start, d_end - text_start, FALSE, &duration))
             goto malformed;
           text_start = d_end + 1;
         }
@@ -223,10 +242,12 @@ parse_tals (BxRecording *self, const guint8 *bytes, gsize len, gint64 record, gb
                 *keeping = onset;
               /* Nihon Kohden omits the 0 after the time-keeping TAL:
                * "+0\x14\x14+0.5\x14Event\x14". */
-              if (t_end == text_start && t_end + 1 < end && looks_like_onset (bytes + t_end + 1, end - t_end - 1))
+              if (t_end == text_start && t_end + 1 < end
+                  && looks_like_onset (bytes + t_end + 1, end - t_end - 1))
                 {
                   if (!*unterminated_warned)
-                    recording_warn (self, "%s: data record %" G_GINT64_FORMAT
+                    recording_warn (self,
+                                    "%s: data record %" G_GINT64_FORMAT
                                     ": time-keeping annotation is not ended by a 0 byte (read anyway)",
                                     self->name, record + 1);
                   *unterminated_warned = TRUE;
@@ -238,15 +259,15 @@ parse_tals (BxRecording *self, const guint8 *bytes, gsize len, gint64 record, gb
               if (t_end > text_start)
                 {
                   BxAnnotation a = { onset, duration,
-                                     annotation_text (self, (const char *) bytes + text_start, t_end - text_start,
-                                                      latin1_warned) };
+                                     annotation_text (self, (const char *)bytes + text_start,
+                                                      t_end - text_start, latin1_warned) };
                   g_array_append_val (raw_annotations, a);
                 }
             }
           else if (t_end > text_start)
             {
               BxAnnotation a = { onset, duration,
-                                 annotation_text (self, (const char *) bytes + text_start, t_end - text_start,
+                                 annotation_text (self, (const char *)bytes + text_start, t_end - text_start,
                                                   latin1_warned) };
               g_array_append_val (raw_annotations, a);
             }
@@ -267,10 +288,11 @@ malformed:
 
     while (pos + show < len && show < 40 && bytes[pos + show] != 0)
       show++;
-    text = g_strndup ((const char *) bytes + pos, show);
+    text = g_strndup ((const char *)bytes + pos, show);
     raw = g_strescape (text, NULL);
     g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                 "%s: data record %" G_GINT64_FORMAT ": malformed annotation (TAL) '%s'", self->name, record + 1, raw);
+                 "%s: data record %" G_GINT64_FORMAT ": malformed annotation (TAL) '%s'", self->name,
+                 record + 1, raw);
     return FALSE;
   }
 }
@@ -278,7 +300,7 @@ malformed:
 static void
 raw_annotation_clear (gpointer data)
 {
-  g_free (((BxAnnotation *) data)->text);
+  g_free (((BxAnnotation *)data)->text);
 }
 
 /* Reads every record's annotation signals: annotations, and (EDF+) the
@@ -326,25 +348,27 @@ read_annotations_and_segments (BxRecording *self, GError **error)
 
           if (!sig->is_annotation)
             continue;
-          if (!parse_tals (self, record + sig->offset_in_record, (gsize) sig->samples_per_record * h->sample_bytes, r,
-                           s == first_annotation_signal, raw, &onsets[r], &latin1_warned, &unterminated_warned, error))
+          if (!parse_tals (self, record + sig->offset_in_record,
+                           (gsize)sig->samples_per_record * h->sample_bytes, r, s == first_annotation_signal,
+                           raw, &onsets[r], &latin1_warned, &unterminated_warned, error))
             return FALSE;
         }
       if (isnan (onsets[r]))
         {
           if (h->file_type == BX_FILE_EDFPLUS_D || h->file_type == BX_FILE_BDFPLUS_D)
             {
-              g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
-                           "%s: data record %" G_GINT64_FORMAT
-                           " has no time-keeping annotation, so its place in the discontinuous recording is unknown",
-                           self->name, r + 1);
+              g_set_error (
+                  error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
+                  "%s: data record %" G_GINT64_FORMAT
+                  " has no time-keeping annotation, so its place in the discontinuous recording is unknown",
+                  self->name, r + 1);
               return FALSE;
             }
           /* Continuous: the record follows the previous one. */
           onsets[r] = r == 0 ? 0 : onsets[r - 1] + h->record_duration;
           if (!warned_gap)
-            recording_warn (self, "%s: data record %" G_GINT64_FORMAT " has no time-keeping annotation", self->name,
-                            r + 1);
+            recording_warn (self, "%s: data record %" G_GINT64_FORMAT " has no time-keeping annotation",
+                            self->name, r + 1);
           warned_gap = TRUE;
         }
     }
@@ -372,7 +396,8 @@ read_annotations_and_segments (BxRecording *self, GError **error)
       if (!contiguous && !warned_gap)
         {
           recording_warn (self,
-                          "%s: continuous (+C) file, but data record %" G_GINT64_FORMAT " starts at %.7g s instead of %.7g s",
+                          "%s: continuous (+C) file, but data record %" G_GINT64_FORMAT
+                          " starts at %.7g s instead of %.7g s",
                           self->name, r + 1, onsets[r], expected);
           warned_gap = TRUE;
         }
@@ -392,16 +417,15 @@ read_annotations_and_segments (BxRecording *self, GError **error)
 
 /* ---- opening -------------------------------------------------------------- */
 
-
-
 static void
 build_start (BxRecording *self)
 {
   BxEdfHeader *h = self->header;
   g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
-  g_autoptr (GDateTime) whole = g_date_time_new (utc, h->year, h->month, h->day, h->hour, h->minute, h->second);
+  g_autoptr (GDateTime) whole
+      = g_date_time_new (utc, h->year, h->month, h->day, h->hour, h->minute, h->second);
   /* Round to the microsecond that GDateTime can hold. */
-  GTimeSpan offset_us = (GTimeSpan) llround (self->start_offset * 1e6);
+  GTimeSpan offset_us = (GTimeSpan)llround (self->start_offset * 1e6);
 
   self->start = g_date_time_add (whole, offset_us);
 }
@@ -473,10 +497,10 @@ check_with_edflib (BxRecording *self)
         recording_warn (self, "%s: EDFlib does not accept this file (%s); it is read by the built-in decoder",
                         self->name, self->edflib_error);
     }
-  else if (hdr->edfsignals != (int) self->n_channels || hdr->datarecords_in_file != self->header->n_records)
-    recording_warn (self, "%s: EDFlib sees %d signals and %lld records, the built-in reader %u and %" G_GINT64_FORMAT,
-                    self->name, hdr->edfsignals, hdr->datarecords_in_file, self->n_channels,
-                    self->header->n_records);
+  else if (hdr->edfsignals != (int)self->n_channels || hdr->datarecords_in_file != self->header->n_records)
+    recording_warn (
+        self, "%s: EDFlib sees %d signals and %lld records, the built-in reader %u and %" G_GINT64_FORMAT,
+        self->name, hdr->edfsignals, hdr->datarecords_in_file, self->n_channels, self->header->n_records);
   g_free (hdr);
 }
 
@@ -500,7 +524,8 @@ bx_recording_open (const char *path, GError **error)
 
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_NOT_FOUND, "%s: is a folder, not a recording", path);
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_NOT_FOUND,
+                   "%s: is a folder, not a recording", path);
       return NULL;
     }
   self->mapping = g_mapped_file_new (path, FALSE, &local_error);
@@ -510,8 +535,8 @@ bx_recording_open (const char *path, GError **error)
                    local_error->message);
       return NULL;
     }
-  self->bytes = (const guint8 *) g_mapped_file_get_contents (self->mapping);
-  self->header = bx_edf_header_parse (path, self->bytes != NULL ? self->bytes : (const guint8 *) "",
+  self->bytes = (const guint8 *)g_mapped_file_get_contents (self->mapping);
+  self->header = bx_edf_header_parse (path, self->bytes != NULL ? self->bytes : (const guint8 *)"",
                                       g_mapped_file_get_length (self->mapping), error);
   if (self->header == NULL)
     return NULL;
@@ -555,7 +580,7 @@ bx_recording_open (const char *path, GError **error)
   check_with_edflib (self);
 
   g_ptr_array_add (self->warnings, NULL);
-  self->warning_strv = (char **) g_ptr_array_steal (self->warnings, NULL);
+  self->warning_strv = (char **)g_ptr_array_steal (self->warnings, NULL);
   g_clear_pointer (&self->warnings, g_ptr_array_unref);
   return g_steal_pointer (&self);
 }
@@ -626,7 +651,7 @@ bx_recording_get_start (const BxRecording *recording)
 double
 bx_recording_get_duration (const BxRecording *recording)
 {
-  return (double) recording->header->n_records * recording->header->record_duration;
+  return (double)recording->header->n_records * recording->header->record_duration;
 }
 
 double
@@ -682,7 +707,7 @@ bx_recording_find_channel (const BxRecording *recording, const char *label)
   wanted = g_strstrip (g_strdup (label));
   for (guint c = 0; c < recording->n_channels; c++)
     if (g_ascii_strcasecmp (recording->channels[c].label, wanted) == 0)
-      return (int) c;
+      return (int)c;
   return -1;
 }
 
@@ -708,7 +733,7 @@ bx_recording_get_segment (const BxRecording *recording, guint index)
 const char *const *
 bx_recording_get_warnings (const BxRecording *recording)
 {
-  return (const char *const *) recording->warning_strv;
+  return (const char *const *)recording->warning_strv;
 }
 
 const char *
@@ -725,7 +750,8 @@ check_range (BxRecording *self, guint channel, gint64 first, gint64 n, GError **
   if (channel >= self->n_channels)
     {
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
-                   "%s: no channel %u (the recording has %u channels)", self->name, channel, self->n_channels);
+                   "%s: no channel %u (the recording has %u channels)", self->name, channel,
+                   self->n_channels);
       return FALSE;
     }
   if (first < 0 || n < 0 || first > self->channels[channel].n_samples - n)
@@ -733,7 +759,8 @@ check_range (BxRecording *self, guint channel, gint64 first, gint64 n, GError **
       g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_RANGE,
                    "%s: channel '%s': samples %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT
                    " are outside 0..%" G_GINT64_FORMAT,
-                   self->name, self->channels[channel].label, first, first + n, self->channels[channel].n_samples);
+                   self->name, self->channels[channel].label, first, first + n,
+                   self->channels[channel].n_samples);
       return FALSE;
     }
   return TRUE;
@@ -744,30 +771,30 @@ check_range (BxRecording *self, guint channel, gint64 first, gint64 n, GError **
  * values outside [digital_min, digital_max] are clipped first, as EDFlib
  * and EDFbrowser do (the header says the ADC cannot produce them). */
 static void
-decode_run (const guint8 *restrict in, int sample_bytes, gint64 n, int dmin, int dmax, double gain, double offset,
-            float *restrict out)
+decode_run (const guint8 *restrict in, int sample_bytes, gint64 n, int dmin, int dmax, double gain,
+            double offset, float *restrict out)
 {
   if (sample_bytes == 2)
     for (gint64 i = 0; i < n; i++)
       {
-        int d = (gint16) (guint16) (in[2 * i] | (in[2 * i + 1] << 8));
+        int d = (gint16)(guint16)(in[2 * i] | (in[2 * i + 1] << 8));
         d = d < dmin ? dmin : (d > dmax ? dmax : d);
-        out[i] = (float) (gain * d + offset);
+        out[i] = (float)(gain * d + offset);
       }
   else
     for (gint64 i = 0; i < n; i++)
       {
-        guint32 u = (guint32) in[3 * i] | ((guint32) in[3 * i + 1] << 8) | ((guint32) in[3 * i + 2] << 16);
-        int d = (gint32) (u << 8) >> 8; /* sign-extend 24 bits */
+        guint32 u = (guint32)in[3 * i] | ((guint32)in[3 * i + 1] << 8) | ((guint32)in[3 * i + 2] << 16);
+        int d = (gint32)(u << 8) >> 8; /* sign-extend 24 bits */
         d = d < dmin ? dmin : (d > dmax ? dmax : d);
-        out[i] = (float) (gain * d + offset);
+        out[i] = (float)(gain * d + offset);
       }
 }
 
 /* A whole night of one EDF channel: converting through a table of all 65536
  * 16-bit codes (built with the same double arithmetic, so the floats are
  * identical) is several times faster than the per-sample conversion. */
-#define LUT_MIN_SAMPLES ((gint64) 1 << 18)
+#define LUT_MIN_SAMPLES ((gint64)1 << 18)
 
 gboolean
 bx_recording_read (BxRecording *recording, guint channel, gint64 first, gint64 n, float *out, GError **error)
@@ -785,7 +812,7 @@ bx_recording_read (BxRecording *recording, guint channel, gint64 first, gint64 n
   h = recording->header;
   ch = &recording->channels[channel];
   sig = &h->signals[recording->signal_of_channel[channel]];
-  gain = (ch->physical_max - ch->physical_min) / ((double) ch->digital_max - ch->digital_min);
+  gain = (ch->physical_max - ch->physical_min) / ((double)ch->digital_max - ch->digital_min);
   offset = ch->physical_min - gain * ch->digital_min;
   spr = sig->samples_per_record;
   record = first / spr;
@@ -799,8 +826,9 @@ bx_recording_read (BxRecording *recording, guint channel, gint64 first, gint64 n
       lut = g_new (float, 65536);
       for (int code = -32768; code <= 32767; code++)
         {
-          int d = code < ch->digital_min ? ch->digital_min : (code > ch->digital_max ? ch->digital_max : code);
-          lut[(guint16) code] = (float) (gain * d + offset);
+          int d
+              = code < ch->digital_min ? ch->digital_min : (code > ch->digital_max ? ch->digital_max : code);
+          lut[(guint16)code] = (float)(gain * d + offset);
         }
     }
   while (done < n)
@@ -814,7 +842,7 @@ bx_recording_read (BxRecording *recording, guint channel, gint64 first, gint64 n
           float *restrict o = out + done;
 
           for (gint64 i = 0; i < take; i++)
-            o[i] = lut[(guint16) (in[2 * i] | (in[2 * i + 1] << 8))];
+            o[i] = lut[(guint16)(in[2 * i] | (in[2 * i + 1] << 8))];
         }
       else
         decode_run (in, h->sample_bytes, take, ch->digital_min, ch->digital_max, gain, offset, out + done);
@@ -848,33 +876,35 @@ bx_recording_read_edflib (BxRecording *recording, guint channel, gint64 first, g
       g_mutex_unlock (&edflib_lock);
       if (recording->edflib_handle < 0)
         {
-          g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO, "%s: EDFlib cannot open the file: %s",
-                       recording->name, bx_edflib_error_string (hdr->filetype));
+          g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO,
+                       "%s: EDFlib cannot open the file: %s", recording->name,
+                       bx_edflib_error_string (hdr->filetype));
           ok = FALSE;
         }
       g_free (hdr);
     }
-  if (ok && edfseek (recording->edflib_handle, (int) channel, first, EDFSEEK_SET) != first)
+  if (ok && edfseek (recording->edflib_handle, (int)channel, first, EDFSEEK_SET) != first)
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO, "%s: EDFlib cannot seek channel %u to sample %" G_GINT64_FORMAT,
-                   recording->name, channel, first);
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO,
+                   "%s: EDFlib cannot seek channel %u to sample %" G_GINT64_FORMAT, recording->name, channel,
+                   first);
       ok = FALSE;
     }
   while (ok && done < n)
     {
-      int want = (int) MIN ((gint64) G_N_ELEMENTS (buffer), n - done);
-      int got = edfread_physical_samples (recording->edflib_handle, (int) channel, want, buffer);
+      int want = (int)MIN ((gint64)G_N_ELEMENTS (buffer), n - done);
+      int got = edfread_physical_samples (recording->edflib_handle, (int)channel, want, buffer);
 
       if (got != want)
         {
           g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO,
-                       "%s: EDFlib read %d of %d samples of channel %u at sample %" G_GINT64_FORMAT, recording->name,
-                       got, want, channel, first + done);
+                       "%s: EDFlib read %d of %d samples of channel %u at sample %" G_GINT64_FORMAT,
+                       recording->name, got, want, channel, first + done);
           ok = FALSE;
           break;
         }
       for (int i = 0; i < got; i++)
-        out[done + i] = (float) buffer[i];
+        out[done + i] = (float)buffer[i];
       done += got;
     }
   g_mutex_unlock (&recording->lock);
@@ -882,8 +912,8 @@ bx_recording_read_edflib (BxRecording *recording, guint channel, gint64 first, g
 }
 
 float *
-bx_recording_read_seconds (BxRecording *recording, guint channel, double start_s, double length_s, gint64 *out_n,
-                           GError **error)
+bx_recording_read_seconds (BxRecording *recording, guint channel, double start_s, double length_s,
+                           gint64 *out_n, GError **error)
 {
   const BxChannel *ch;
   gint64 first, last;
@@ -902,12 +932,12 @@ bx_recording_read_seconds (BxRecording *recording, guint channel, double start_s
   ch = &recording->channels[channel];
   if (!isfinite (start_s) || !isfinite (length_s))
     {
-      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_RANGE, "%s: time range %g + %g s is not finite",
-                   recording->name, start_s, length_s);
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_RANGE,
+                   "%s: time range %g + %g s is not finite", recording->name, start_s, length_s);
       return NULL;
     }
-  first = (gint64) CLAMP (llround (start_s * ch->sample_rate), 0, ch->n_samples);
-  last = (gint64) CLAMP (llround ((start_s + MAX (length_s, 0)) * ch->sample_rate), first, ch->n_samples);
+  first = (gint64)CLAMP (llround (start_s * ch->sample_rate), 0, ch->n_samples);
+  last = (gint64)CLAMP (llround ((start_s + MAX (length_s, 0)) * ch->sample_rate), first, ch->n_samples);
   out = g_new (float, MAX (last - first, 1));
   if (!bx_recording_read (recording, channel, first, last - first, out, error))
     {

@@ -85,7 +85,7 @@ patched (Fixture *f, gsize offset, gsize width, const char *value)
 static gsize
 signal_field (Fixture *f, gsize block, gsize width, int i)
 {
-  return 256 + block * (gsize) f->n_signals + width * (gsize) i;
+  return 256 + block * (gsize)f->n_signals + width * (gsize)i;
 }
 
 static void
@@ -146,9 +146,10 @@ test_truncated (Fixture *f, gconstpointer data)
 
   if (f->bytes == NULL)
     return;
-  header_bytes = 256 * ((gsize) f->n_signals + 1);
+  header_bytes = 256 * ((gsize)f->n_signals + 1);
   for (int i = 0; i < f->n_signals; i++)
-    record_bytes += (gsize) atoi (f->bytes + signal_field (f, 216, 8, i)) * (data != NULL && strstr (data, ".bdf") ? 3 : 2);
+    record_bytes += (gsize)atoi (f->bytes + signal_field (f, 216, 8, i))
+                    * (data != NULL && strstr (data, ".bdf") ? 3 : 2);
 
   assert_refused (f, "cut-main.edf", f->bytes, 100, BX_RECORDING_ERROR_TRUNCATED, "256-byte main header");
   assert_refused (f, "cut-signals.edf", f->bytes, 256 + 50, BX_RECORDING_ERROR_TRUNCATED, "signal headers");
@@ -237,8 +238,8 @@ test_garbled (Fixture *f, gconstpointer data)
 
     for (gsize k = 0; k < G_N_ELEMENTS (fields); k++)
       {
-        g_autofree char *copy = patched (f, signal_field (f, fields[k].block, fields[k].width, 2), fields[k].width,
-                                         fields[k].value);
+        g_autofree char *copy = patched (f, signal_field (f, fields[k].block, fields[k].width, 2),
+                                         fields[k].width, fields[k].value);
         g_autofree char *name = g_strdup_printf ("garbled-signal-%" G_GSIZE_FORMAT ".edf", k);
         g_autofree char *expect = NULL;
 
@@ -250,8 +251,8 @@ test_garbled (Fixture *f, gconstpointer data)
         else if (k == 1)
           {
             memcpy (copy + signal_field (f, 128, 8, 2), "100     ", 8);
-            expect = g_strdup_printf ("signal 3 ('%s'): digital minimum (100) is not below digital maximum (100)",
-                                      label);
+            expect = g_strdup_printf (
+                "signal 3 ('%s'): digital minimum (100) is not below digital maximum (100)", label);
           }
         else
           expect = g_strdup_printf ("signal 3 ('%s'): %s", label, fields[k].expect);
@@ -331,12 +332,13 @@ test_bad_tal (Fixture *f, gconstpointer data)
 
   if (f->bytes == NULL)
     return;
-  header_bytes = 256 * ((gsize) f->n_signals + 1);
+  header_bytes = 256 * ((gsize)f->n_signals + 1);
   for (int i = 0; i < f->n_signals; i++)
     {
-      gsize bytes = (gsize) atoi (f->bytes + signal_field (f, 216, 8, i)) * 2;
+      gsize bytes = (gsize)atoi (f->bytes + signal_field (f, 216, 8, i)) * 2;
 
-      if (strncmp (f->bytes + signal_field (f, 0, 16, i), "EDF Annotations", 15) == 0 && annotation_signal < 0)
+      if (strncmp (f->bytes + signal_field (f, 0, 16, i), "EDF Annotations", 15) == 0
+          && annotation_signal < 0)
         {
           annotation_signal = i;
           annotation_offset = record_bytes;
@@ -370,7 +372,7 @@ main (int argc, char **argv)
               test_garbled, fixture_teardown);
   g_test_add ("/recording/invalid/tolerated", Fixture, "edf-corpus/valid/short_psg.edf", fixture_setup,
               test_tolerated, fixture_teardown);
-  g_test_add ("/recording/invalid/bad-tal", Fixture, "edf-corpus/valid/test_utf8_annotations.edf", fixture_setup,
-              test_bad_tal, fixture_teardown);
+  g_test_add ("/recording/invalid/bad-tal", Fixture, "edf-corpus/valid/test_utf8_annotations.edf",
+              fixture_setup, test_bad_tal, fixture_teardown);
   return g_test_run ();
 }

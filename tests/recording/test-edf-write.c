@@ -35,7 +35,8 @@ make_signal (gint64 n, double rate, double amplitude, double frequency, guint se
   GRand *rand = g_rand_new_with_seed (seed);
 
   for (gint64 i = 0; i < n; i++)
-    x[i] = (float) (amplitude * sin (2 * G_PI * frequency * i / rate) + 0.1 * amplitude * g_rand_double_range (rand, -1, 1));
+    x[i] = (float)(amplitude * sin (2 * G_PI * frequency * i / rate)
+                   + 0.1 * amplitude * g_rand_double_range (rand, -1, 1));
   g_rand_free (rand);
   return x;
 }
@@ -48,7 +49,7 @@ assert_within_quantisation (BxRecording *rec, guint c, const float *written, gin
   const BxChannel *ch = bx_recording_get_channel (rec, c);
   g_autofree float *back = g_new (float, ch->n_samples);
   g_autoptr (GError) error = NULL;
-  double step = fabs (ch->physical_max - ch->physical_min) / ((double) ch->digital_max - ch->digital_min);
+  double step = fabs (ch->physical_max - ch->physical_min) / ((double)ch->digital_max - ch->digital_min);
   double scale = MAX (fabs (ch->physical_min), fabs (ch->physical_max));
   double tolerance = step / 2 + 4 * FLT_EPSILON * scale;
   double worst = 0;
@@ -57,17 +58,18 @@ assert_within_quantisation (BxRecording *rec, guint c, const float *written, gin
   g_assert_true (bx_recording_read (rec, c, 0, ch->n_samples, back, &error));
   g_assert_no_error (error);
   for (gint64 i = 0; i < n; i++)
-    worst = MAX (worst, fabs ((double) back[i] - written[i]));
+    worst = MAX (worst, fabs ((double)back[i] - written[i]));
   g_assert_cmpfloat (worst, <=, tolerance);
   /* Padding to whole records repeats the last value. */
   for (gint64 i = n; i < ch->n_samples; i++)
-    g_assert_cmpfloat (fabs ((double) back[i] - written[n - 1]), <=, tolerance);
+    g_assert_cmpfloat (fabs ((double)back[i] - written[n - 1]), <=, tolerance);
 }
 
 static void
 round_trip (Fixture *f, BxFileType type, double record_duration)
 {
-  g_autofree char *path = g_build_filename (f->dir, type == BX_FILE_BDFPLUS_C ? "night.bdf" : "night.edf", NULL);
+  g_autofree char *path
+      = g_build_filename (f->dir, type == BX_FILE_BDFPLUS_C ? "night.bdf" : "night.edf", NULL);
   g_autofree char *part = g_strconcat (path, ".part", NULL);
   g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
   g_autoptr (GDateTime) start = g_date_time_new (utc, 2023, 7, 14, 23, 5, 7.25);
@@ -83,9 +85,10 @@ round_trip (Fixture *f, BxFileType type, double record_duration)
     { "ECG", NULL, "mV", NULL, 256, -5, 5, ecg, n_ecg },
     { "Resp nasal", "thermistor", "uV", NULL, 32, 0, 0, resp, n_resp },
   };
-  BxWriteHeader header = { type, start, "MCH-0234567", "Haagse_Harry", "PSG night 1", "BioX test rig", "J. Doe",
-                           record_duration };
-  const char *long_text = "Arousal \xc3\xa9v\xc3\xa9nement tr\xc3\xa8s long qui d\xc3\xa9passe quarante octets";
+  BxWriteHeader header = { type,          start,           "MCH-0234567", "Haagse_Harry",
+                           "PSG night 1", "BioX test rig", "J. Doe",      record_duration };
+  const char *long_text
+      = "Arousal \xc3\xa9v\xc3\xa9nement tr\xc3\xa8s long qui d\xc3\xa9passe quarante octets";
   const BxAnnotationList *back;
   const BxChannel *ch;
 
@@ -104,7 +107,7 @@ round_trip (Fixture *f, BxFileType type, double record_duration)
   g_assert_cmpint (bx_recording_get_file_type (rec), ==, type);
   g_assert_cmpfloat (bx_recording_get_record_duration (rec), ==, record_duration);
   /* EEG has the most records: ceil(2577 / (256 x d)). */
-  g_assert_cmpint (bx_recording_get_n_records (rec), ==, (gint64) ceil (n_eeg / (256 * record_duration)));
+  g_assert_cmpint (bx_recording_get_n_records (rec), ==, (gint64)ceil (n_eeg / (256 * record_duration)));
   g_assert_true (g_date_time_equal (bx_recording_get_start (rec), start));
   g_assert_nonnull (strstr (bx_recording_get_patient (rec), "MCH-0234567"));
   g_assert_nonnull (strstr (bx_recording_get_patient (rec), "Haagse_Harry"));
@@ -132,7 +135,8 @@ round_trip (Fixture *f, BxFileType type, double record_duration)
   back = bx_recording_get_annotations (rec);
   g_assert_cmpuint (bx_annotation_list_get_length (back), ==, 3);
   /* Sorted by onset; EDFlib stores onsets in 100 us units. */
-  g_assert_cmpstr (bx_annotation_list_get (back, 0)->text, ==, "Lights off \xe2\x80\x94 \xe4\xbb\xb0\xe5\x8d\xa7");
+  g_assert_cmpstr (bx_annotation_list_get (back, 0)->text, ==,
+                   "Lights off \xe2\x80\x94 \xe4\xbb\xb0\xe5\x8d\xa7");
   g_assert_cmpfloat_with_epsilon (bx_annotation_list_get (back, 0)->onset, 0.0001, 1e-9);
   g_assert_cmpfloat (bx_annotation_list_get (back, 0)->duration, <, 0);
   g_assert_cmpstr (bx_annotation_list_get (back, 1)->text, ==, "Sleep stage N2");
@@ -240,10 +244,10 @@ test_many_ranges (Fixture *f, gconstpointer data)
           double shift = g_rand_double_range (rand, -3, 3) * amplitude;
           char *label = g_strdup_printf ("ch%d", c);
 
-          x[c] = make_signal (200, 100, amplitude, 2, (guint) c);
+          x[c] = make_signal (200, 100, amplitude, 2, (guint)c);
           for (int i = 0; i < 200; i++)
-            x[c][i] += (float) shift;
-          channels[c] = (BxWriteChannel) { label, NULL, "uV", NULL, 100, 0, 0, x[c], 200 };
+            x[c][i] += (float)shift;
+          channels[c] = (BxWriteChannel){ label, NULL, "uV", NULL, 100, 0, 0, x[c], 200 };
         }
       g_assert_true (bx_edf_write (path, &header, channels, 24, NULL, &error));
       g_assert_no_error (error);
@@ -251,9 +255,9 @@ test_many_ranges (Fixture *f, gconstpointer data)
       g_assert_no_error (error);
       for (int c = 0; c < 24; c++)
         {
-          assert_within_quantisation (rec, (guint) c, x[c], 200);
+          assert_within_quantisation (rec, (guint)c, x[c], 200);
           g_free (x[c]);
-          g_free ((char *) channels[c].label);
+          g_free ((char *)channels[c].label);
         }
       g_clear_pointer (&rec, bx_recording_unref);
     }
@@ -270,8 +274,8 @@ annotation_only (Fixture *f, BxFileType type)
   g_autoptr (BxRecording) rec = NULL;
   g_autoptr (GError) error = NULL;
   BxWriteHeader header = { type, start, "SC4001", NULL, NULL, NULL, NULL, 0 };
-  static const char *const names[] = { "Sleep stage W", "Sleep stage 1", "Sleep stage 2", "Sleep stage 3",
-                                       "Sleep stage R", "Sleep stage ?" };
+  static const char *const names[] = { "Sleep stage W", "Sleep stage 1", "Sleep stage 2",
+                                       "Sleep stage 3", "Sleep stage R", "Sleep stage ?" };
   struct edf_hdr_struct *hdr = g_new0 (struct edf_hdr_struct, 1);
 
   /* An 8-h night of 30-s epochs: far more annotations than EDFlib's one per record. */
@@ -341,7 +345,8 @@ test_many_annotations (Fixture *f, gconstpointer data)
   rec = bx_recording_open (path, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (bx_annotation_list_get_length (bx_recording_get_annotations (rec)), ==, 200);
-  g_assert_cmpfloat_with_epsilon (bx_annotation_list_get (bx_recording_get_annotations (rec), 199)->onset, 9.95, 1e-9);
+  g_assert_cmpfloat_with_epsilon (bx_annotation_list_get (bx_recording_get_annotations (rec), 199)->onset,
+                                  9.95, 1e-9);
 }
 
 static char *
@@ -371,7 +376,7 @@ test_discontinuous (Fixture *f, gconstpointer data)
 
   g_assert_true (bx_edf_write (path, NULL, &channel, 1, NULL, &error));
   g_assert_true (g_file_get_contents (path, &bytes, &len, &error));
-  p = g_strstr_len (bytes, (gssize) len, "EDF+C");
+  p = g_strstr_len (bytes, (gssize)len, "EDF+C");
   g_assert_nonnull (p);
   p[4] = 'D';
   p = find_bytes (bytes, len, "+2\x14\x14", 4);
@@ -380,7 +385,7 @@ test_discontinuous (Fixture *f, gconstpointer data)
   p = find_bytes (bytes, len, "+3\x14\x14", 4);
   g_assert_nonnull (p);
   p[1] = '8';
-  g_assert_true (g_file_set_contents (path, bytes, (gssize) len, &error));
+  g_assert_true (g_file_set_contents (path, bytes, (gssize)len, &error));
 
   rec = bx_recording_open (path, &error);
   g_assert_no_error (error);
@@ -441,12 +446,12 @@ test_refusals (Fixture *f, gconstpointer data)
 
   bad = good;
   bad.samples = g_new (float, 500);
-  memcpy ((float *) bad.samples, x, 500 * sizeof (float));
-  ((float *) bad.samples)[123] = NAN;
+  memcpy ((float *)bad.samples, x, 500 * sizeof (float));
+  ((float *)bad.samples)[123] = NAN;
   g_assert_false (bx_edf_write (path, NULL, &bad, 1, NULL, &error));
   g_assert_nonnull (strstr (error->message, "sample 123"));
   g_clear_error (&error);
-  g_free ((float *) bad.samples);
+  g_free ((float *)bad.samples);
 
   bx_annotation_list_add (negative, -2, 1, "before the start");
   g_assert_false (bx_edf_write (path, NULL, &good, 1, negative, &error));
@@ -492,12 +497,16 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/recording/write/round-trip-edf", Fixture, NULL, fixture_setup, test_round_trip_edf, fixture_teardown);
-  g_test_add ("/recording/write/round-trip-bdf", Fixture, NULL, fixture_setup, test_round_trip_bdf, fixture_teardown);
-  g_test_add ("/recording/write/round-trip-short-records", Fixture, NULL, fixture_setup, test_round_trip_short_records,
+  g_test_add ("/recording/write/round-trip-edf", Fixture, NULL, fixture_setup, test_round_trip_edf,
               fixture_teardown);
-  g_test_add ("/recording/write/long-channel", Fixture, NULL, fixture_setup, test_long_channel, fixture_teardown);
-  g_test_add ("/recording/write/many-ranges", Fixture, NULL, fixture_setup, test_many_ranges, fixture_teardown);
+  g_test_add ("/recording/write/round-trip-bdf", Fixture, NULL, fixture_setup, test_round_trip_bdf,
+              fixture_teardown);
+  g_test_add ("/recording/write/round-trip-short-records", Fixture, NULL, fixture_setup,
+              test_round_trip_short_records, fixture_teardown);
+  g_test_add ("/recording/write/long-channel", Fixture, NULL, fixture_setup, test_long_channel,
+              fixture_teardown);
+  g_test_add ("/recording/write/many-ranges", Fixture, NULL, fixture_setup, test_many_ranges,
+              fixture_teardown);
   g_test_add ("/recording/write/ranges", Fixture, NULL, fixture_setup, test_ranges, fixture_teardown);
   g_test_add ("/recording/write/annotation-only-edf", Fixture, NULL, fixture_setup, test_annotation_only_edf,
               fixture_teardown);
@@ -505,7 +514,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/recording/write/many-annotations", Fixture, NULL, fixture_setup, test_many_annotations,
               fixture_teardown);
-  g_test_add ("/recording/write/discontinuous", Fixture, NULL, fixture_setup, test_discontinuous, fixture_teardown);
+  g_test_add ("/recording/write/discontinuous", Fixture, NULL, fixture_setup, test_discontinuous,
+              fixture_teardown);
   g_test_add ("/recording/write/refusals", Fixture, NULL, fixture_setup, test_refusals, fixture_teardown);
   return g_test_run ();
 }

@@ -77,7 +77,8 @@ test_cases (void)
       BxModality m = bx_modality_detect (cases[i].label, cases[i].transducer, cases[i].unit, cases[i].rate,
                                          &confidence);
 
-      if (m != cases[i].expected || confidence < cases[i].min_confidence || confidence > cases[i].max_confidence)
+      if (m != cases[i].expected || confidence < cases[i].min_confidence
+          || confidence > cases[i].max_confidence)
         g_error ("'%s': detected %s (%.2f), expected %s in [%.2f, %.2f]", cases[i].label,
                  bx_modality_to_string (m), confidence, bx_modality_to_string (cases[i].expected),
                  cases[i].min_confidence, cases[i].max_confidence);
@@ -91,7 +92,7 @@ test_names (void)
 
   for (int i = 0; i < BX_N_MODALITIES; i++)
     {
-      g_autofree char *lower = g_ascii_strdown (bx_modality_to_string ((BxModality) i), -1);
+      g_autofree char *lower = g_ascii_strdown (bx_modality_to_string ((BxModality)i), -1);
 
       g_assert_true (bx_modality_from_string (lower, &m));
       g_assert_cmpint (m, ==, i);
@@ -153,14 +154,14 @@ test_real_files (void)
   /* DREAMS excerpt3 (DATA.md): O1-A1, chin EMG, ECG, nasal flow, abdominal and
    * thoracic belts, C3-A1, FP1-A1, two EOG, position, phono, SaO2, pulse
    * rate, pleth, then hypnogram and event channels. */
-  static const BxModality dreams[] = { EEG, EMG, ECG, RESP, RESP, RESP, EEG, EEG, EOG, EOG, POS, OTH, SPO2, OTH,
-                                       PPG, OTH, OTH, OTH, OTH, OTH };
+  static const BxModality dreams[] = { EEG, EMG, ECG,  RESP, RESP, RESP, EEG, EEG, EOG, EOG,
+                                       POS, OTH, SPO2, OTH,  PPG,  OTH,  OTH, OTH, OTH, OTH };
   /* Sleep-EDF: Fpz-Cz, Pz-Oz, EOG horizontal, oro-nasal respiration,
    * submental EMG, rectal temperature, event marker. */
   static const BxModality sleep_edf[] = { EEG, EEG, EOG, RESP, EMG, OTH, OTH };
   /* OpenBCI: EMG, EOG, A1, A2, C3, C4, Trigger, ECG, F3 Fz F4 P3 Pz P4 O1 O2, accelerometer x3. */
-  static const BxModality openbci[] = { EMG, EOG, EEG, EEG, EEG, EEG, OTH, ECG, EEG, EEG, EEG, EEG,
-                                        EEG, EEG, EEG, EEG, OTH, OTH, OTH };
+  static const BxModality openbci[]
+      = { EMG, EOG, EEG, EEG, EEG, EEG, OTH, ECG, EEG, EEG, EEG, EEG, EEG, EEG, EEG, EEG, OTH, OTH, OTH };
   /* EDFbrowser's generator: square wave, ramp, pulse, ECG, noise, sines. */
   static const BxModality utf8[] = { OTH, OTH, OTH, ECG, OTH, OTH, OTH, OTH, OTH, OTH, OTH };
   BxModality eegmat[21], nk[42], nk_d[25], reduced[139];

@@ -18,7 +18,7 @@ typedef struct
   guint n_channels;
   gint64 n_records;
   double record_duration;
-  double rate0;          /* sample rate of channel 0 (Hz) */
+  double rate0; /* sample rate of channel 0 (Hz) */
   guint n_annotations;
   gboolean edflib_reads; /* EDFlib 1.23 opens it (not EDF+D, not DREAMS) */
 } Expected;
@@ -32,7 +32,8 @@ static const Expected corpus[] = {
   { "edf-corpus/valid/short_psg.edf", BX_FILE_EDF, 7, 10, 30.0, 100, 0, TRUE },
   { "edf-corpus/valid/subsecond_starttime.edf", BX_FILE_EDFPLUS_C, 3, 5, 1.0, 512, 2, TRUE },
   { "edf-corpus/valid/test_generator.edf", BX_FILE_EDFPLUS_C, 11, 600, 1.0, 200, 2, TRUE },
-  { "edf-corpus/valid/test_generator_datarec_generator_0_5.bdf", BX_FILE_BDFPLUS_C, 5, 60, 0.5, 2000, 0, TRUE },
+  { "edf-corpus/valid/test_generator_datarec_generator_0_5.bdf", BX_FILE_BDFPLUS_C, 5, 60, 0.5, 2000, 0,
+    TRUE },
   { "edf-corpus/valid/test_legacy.edf", BX_FILE_EDF, 12, 600, 1.0, 200, 0, TRUE },
   { "edf-corpus/valid/test_reduced.edf", BX_FILE_EDFPLUS_C, 139, 6, 1.0, 1, 5, TRUE },
   { "edf-corpus/valid/test_subsecond.bdf", BX_FILE_BDFPLUS_C, 1, 698, 1.0, 128, 4, TRUE },
@@ -48,17 +49,18 @@ compare_with_edflib (BxRecording *rec, const char *path)
   const BxAnnotationList *annotations = bx_recording_get_annotations (rec);
 
   g_assert_cmpint (edfopen_file_readonly (path, hdr, EDFLIB_READ_ALL_ANNOTATIONS), ==, 0);
-  g_assert_cmpint (hdr->edfsignals, ==, (int) bx_recording_get_n_channels (rec));
+  g_assert_cmpint (hdr->edfsignals, ==, (int)bx_recording_get_n_channels (rec));
   g_assert_cmpint (hdr->datarecords_in_file, ==, bx_recording_get_n_records (rec));
-  g_assert_cmpint (hdr->annotations_in_file, ==, (gint64) bx_annotation_list_get_length (annotations));
-  g_assert_cmpint (hdr->starttime_subsecond / 10, ==, g_date_time_get_microsecond (bx_recording_get_start (rec)));
+  g_assert_cmpint (hdr->annotations_in_file, ==, (gint64)bx_annotation_list_get_length (annotations));
+  g_assert_cmpint (hdr->starttime_subsecond / 10, ==,
+                   g_date_time_get_microsecond (bx_recording_get_start (rec)));
   g_assert_cmpint (hdr->startdate_year, ==, g_date_time_get_year (bx_recording_get_start (rec)));
   g_assert_cmpint (hdr->starttime_second, ==, g_date_time_get_second (bx_recording_get_start (rec)));
 
   for (int i = 0; i < hdr->annotations_in_file; i++)
     {
       struct edf_annotation_struct a;
-      const BxAnnotation *mine = bx_annotation_list_get (annotations, (guint) i);
+      const BxAnnotation *mine = bx_annotation_list_get (annotations, (guint)i);
 
       g_assert_cmpint (edf_get_annotation (hdr->handle, i, &a), ==, 0);
       g_assert_cmpfloat_with_epsilon (mine->onset, a.onset / 1e7, 1e-6);
@@ -85,7 +87,7 @@ compare_with_edflib (BxRecording *rec, const char *path)
       g_assert_cmpint (hdr->signalparam[c].dig_max, ==, ch->digital_max);
       g_assert_true (bx_recording_read (rec, c, 0, n, ours, &error));
       g_assert_no_error (error);
-      g_assert_cmpint (edfread_physical_samples (hdr->handle, (int) c, (int) n, theirs), ==, n);
+      g_assert_cmpint (edfread_physical_samples (hdr->handle, (int)c, (int)n, theirs), ==, n);
       for (gint64 i = 0; i < n; i++)
         if (fabs (ours[i] - theirs[i]) > 1e-6 * scale)
           g_error ("%s channel %u sample %" G_GINT64_FORMAT ": ours %.9g, EDFlib %.9g", path, c, i, ours[i],
@@ -201,7 +203,7 @@ test_details (void)
   g_assert_cmpstr (a->text, ==, "A1+A2 OFF");
   g_assert_cmpfloat_with_epsilon (a->onset, 1.14, 1e-9);
   g_assert_nonnull (bx_recording_get_warnings (r)[0]);
-  ch = bx_recording_get_channel (r, (guint) bx_recording_find_channel (r, " pol $a2 "));
+  ch = bx_recording_get_channel (r, (guint)bx_recording_find_channel (r, " pol $a2 "));
   g_assert_cmpstr (ch->physical_dimension, ==, "mV");
   g_clear_pointer (&r, bx_recording_unref);
 }
@@ -228,7 +230,7 @@ test_dreams (void)
   g_assert_nonnull (bx_recording_get_warnings (r)[0]);
   ecg = bx_recording_find_channel (r, "ECG");
   g_assert_cmpint (ecg, ==, 2);
-  ch = bx_recording_get_channel (r, (guint) ecg);
+  ch = bx_recording_get_channel (r, (guint)ecg);
   g_assert_cmpstr (ch->physical_dimension, ==, "MV");
   g_assert_cmpfloat (ch->sample_rate, ==, 50);
   g_assert_cmpint (ch->n_samples, ==, 900 * 100);
@@ -237,12 +239,12 @@ test_dreams (void)
    * 15 x 100 + 5 x 2 samples of 2 bytes; ECG is the third signal. */
   raw = g_mapped_file_new (path, FALSE, &error);
   g_assert_no_error (error);
-  bytes = (const guint8 *) g_mapped_file_get_contents (raw);
-  g_assert_true (bx_recording_read (r, (guint) ecg, 100, 5, got, &error));
+  bytes = (const guint8 *)g_mapped_file_get_contents (raw);
+  g_assert_true (bx_recording_read (r, (guint)ecg, 100, 5, got, &error));
   for (int i = 0; i < 5; i++)
     {
-      gsize off = 21 * 256 + (15 * 100 + 5 * 2) * 2 + 2 * 100 * 2 + (gsize) i * 2;
-      int d = (gint16) (bytes[off] | (bytes[off + 1] << 8));
+      gsize off = 21 * 256 + (15 * 100 + 5 * 2) * 2 + 2 * 100 * 2 + (gsize)i * 2;
+      int d = (gint16)(bytes[off] | (bytes[off + 1] << 8));
       double expected = -136 + (d - (-13554)) * (63.0 - -136) / (6275.0 - -13554);
 
       g_assert_cmpfloat_with_epsilon (got[i], expected, 1e-4);
@@ -314,7 +316,7 @@ read_randomly (gpointer data)
 
   for (int i = 0; i < 300; i++)
     {
-      gint64 first = g_rand_int_range (rand, 0, (gint32) (job->n - 1));
+      gint64 first = g_rand_int_range (rand, 0, (gint32)(job->n - 1));
       gint64 want = g_rand_int_range (rand, 1, 3000);
       gint64 n = MIN (want, job->n - first);
       gboolean edflib = i % 2 == 0;
@@ -352,11 +354,11 @@ test_threads (void)
   for (int c = 0; c < 2; c++)
     {
       reference[c] = g_new (float, n);
-      g_assert_true (bx_recording_read (rec, (guint) c + 3, 0, n, reference[c], &error));
+      g_assert_true (bx_recording_read (rec, (guint)c + 3, 0, n, reference[c], &error));
     }
   for (int t = 0; t < 4; t++)
     {
-      jobs[t] = (ThreadJob) { rec, (guint) (t % 2) + 3, reference[t % 2], n, (guint) t + 1 };
+      jobs[t] = (ThreadJob){ rec, (guint)(t % 2) + 3, reference[t % 2], n, (guint)t + 1 };
       threads[t] = g_thread_new ("reader", read_randomly, &jobs[t]);
     }
   for (int t = 0; t < 4; t++)

@@ -49,18 +49,18 @@ noise (guint32 *state)
   x ^= x >> 17;
   x ^= x << 5;
   *state = x;
-  return (float) ((double) x / 2147483648.0 - 1.0);
+  return (float)((double)x / 2147483648.0 - 1.0);
 }
 
 static void
 synthesise (const Spec *spec, int index, gint64 n, float *x)
 {
-  guint32 state = 2463534242u + (guint32) index * 7919u;
+  guint32 state = 2463534242u + (guint32)index * 7919u;
   double heart = 1.0; /* Hz */
 
   for (gint64 i = 0; i < n; i++)
     {
-      double t = (double) i / RATE;
+      double t = (double)i / RATE;
       /* A sleep-cycle-like slow modulation: deep sleep every ~90 min. */
       double depth = 0.5 + 0.5 * sin (2 * G_PI * t / 5400.0);
       double beat = fmod (t * heart, 1.0);
@@ -68,31 +68,31 @@ synthesise (const Spec *spec, int index, gint64 n, float *x)
       switch (spec->kind)
         {
         case BX_MODALITY_EEG:
-          x[i] = (float) (60 * depth * sin (2 * G_PI * 1.5 * t + index) + 15 * (1 - depth) * sin (2 * G_PI * 10 * t)
-                          + 8 * noise (&state));
+          x[i] = (float)(60 * depth * sin (2 * G_PI * 1.5 * t + index)
+                         + 15 * (1 - depth) * sin (2 * G_PI * 10 * t) + 8 * noise (&state));
           break;
         case BX_MODALITY_EOG:
-          x[i] = (float) (80 * sin (2 * G_PI * 0.3 * t + index) * (1 - depth) + 10 * noise (&state));
+          x[i] = (float)(80 * sin (2 * G_PI * 0.3 * t + index) * (1 - depth) + 10 * noise (&state));
           break;
         case BX_MODALITY_EMG:
-          x[i] = (float) ((5 + 20 * (1 - depth)) * noise (&state));
+          x[i] = (float)((5 + 20 * (1 - depth)) * noise (&state));
           break;
         case BX_MODALITY_ECG:
           /* R peak as a narrow Gaussian, T wave as a wider one. */
-          x[i] = (float) (1.2 * exp (-pow ((beat - 0.3) / 0.012, 2)) + 0.25 * exp (-pow ((beat - 0.6) / 0.05, 2))
-                          - 0.1 + 0.02 * noise (&state));
+          x[i] = (float)(1.2 * exp (-pow ((beat - 0.3) / 0.012, 2))
+                         + 0.25 * exp (-pow ((beat - 0.6) / 0.05, 2)) - 0.1 + 0.02 * noise (&state));
           break;
         case BX_MODALITY_PPG:
-          x[i] = (float) (exp (-pow ((fmod (beat + 0.8, 1.0) - 0.35) / 0.1, 2)) + 0.01 * noise (&state));
+          x[i] = (float)(exp (-pow ((fmod (beat + 0.8, 1.0) - 0.35) / 0.1, 2)) + 0.01 * noise (&state));
           break;
         case BX_MODALITY_RESP:
-          x[i] = (float) (sin (2 * G_PI * 0.25 * t + index) + 0.05 * noise (&state));
+          x[i] = (float)(sin (2 * G_PI * 0.25 * t + index) + 0.05 * noise (&state));
           break;
         case BX_MODALITY_SPO2:
-          x[i] = (float) (96 + 1.5 * sin (2 * G_PI * t / 600.0));
+          x[i] = (float)(96 + 1.5 * sin (2 * G_PI * t / 600.0));
           break;
         default:
-          x[i] = (float) ((int) (t / 3600) % 4);
+          x[i] = (float)((int)(t / 3600) % 4);
           break;
         }
     }
@@ -101,12 +101,13 @@ synthesise (const Spec *spec, int index, gint64 n, float *x)
 static gboolean
 write_night (const char *path, GError **error)
 {
-  const gint64 n = (gint64) HOURS * 3600 * RATE;
+  const gint64 n = (gint64)HOURS * 3600 * RATE;
   BxWriteChannel channels[N_CHANNELS];
   g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
   g_autoptr (GDateTime) start = g_date_time_new (utc, 2024, 3, 1, 22, 30, 0);
   g_autoptr (BxAnnotationList) stages = bx_annotation_list_new ();
-  BxWriteHeader header = { BX_FILE_EDFPLUS_C, start, "BENCH", NULL, "decode benchmark", "bench-decode", NULL, 1 };
+  BxWriteHeader header
+      = { BX_FILE_EDFPLUS_C, start, "BENCH", NULL, "decode benchmark", "bench-decode", NULL, 1 };
   gboolean ok;
 
   for (int e = 0; e < HOURS * 120; e++)
@@ -116,11 +117,11 @@ write_night (const char *path, GError **error)
       float *x = g_new (float, n);
 
       synthesise (&specs[c], c, n, x);
-      channels[c] = (BxWriteChannel) { specs[c].label, NULL, specs[c].unit, NULL, RATE, 0, 0, x, n };
+      channels[c] = (BxWriteChannel){ specs[c].label, NULL, specs[c].unit, NULL, RATE, 0, 0, x, n };
     }
   ok = bx_edf_write (path, &header, channels, N_CHANNELS, stages, error);
   for (int c = 0; c < N_CHANNELS; c++)
-    g_free ((float *) channels[c].samples);
+    g_free ((float *)channels[c].samples);
   return ok;
 }
 
@@ -193,7 +194,7 @@ main (int argc, char **argv)
       return 1;
     }
   data_mb = st.st_size / 1e6;
-  samples = (double) HOURS * 3600 * RATE * N_CHANNELS;
+  samples = (double)HOURS * 3600 * RATE * N_CHANNELS;
 
   direct_first = decode_all (path, bx_recording_read, &checksum_direct, &error);
   for (int i = 0; i < 3 && direct_first >= 0; i++)
@@ -210,13 +211,14 @@ main (int argc, char **argv)
       return 1;
     }
 
-  g_print ("file: %.1f MB, %.0f samples (%d channels x %d h x %d Hz)\n", data_mb, samples, N_CHANNELS, HOURS, RATE);
+  g_print ("file: %.1f MB, %.0f samples (%d channels x %d h x %d Hz)\n", data_mb, samples, N_CHANNELS, HOURS,
+           RATE);
   g_print ("built-in decoder (bx_recording_read), open + all channels:\n");
-  g_print ("  first run %.3f s, best of 3 %.3f s: %.0f MB/s of file, %.0f Msamples/s\n", direct_first, direct_best,
-           data_mb / direct_best, samples / direct_best / 1e6);
+  g_print ("  first run %.3f s, best of 3 %.3f s: %.0f MB/s of file, %.0f Msamples/s\n", direct_first,
+           direct_best, data_mb / direct_best, samples / direct_best / 1e6);
   g_print ("EDFlib (bx_recording_read_edflib), open + all channels:\n");
-  g_print ("  %.3f s: %.0f MB/s of file, %.0f Msamples/s  (built-in is %.1fx faster)\n", edflib, data_mb / edflib,
-           samples / edflib / 1e6, edflib / direct_best);
+  g_print ("  %.3f s: %.0f MB/s of file, %.0f Msamples/s  (built-in is %.1fx faster)\n", edflib,
+           data_mb / edflib, samples / edflib / 1e6, edflib / direct_best);
   g_print ("target < 2 s for the night: %s\n", direct_best < 2 ? "met" : "NOT met");
   if (fabs (checksum_direct - checksum_edflib) > 1e-2 * MAX (1, fabs (checksum_direct)))
     {
