@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static double
 now_s (void)
@@ -373,12 +374,6 @@ hubert_clear (Hubert *L)
 
 /* ---- driver --------------------------------------------------------------- */
 
-typedef struct {
-  char name[48];
-  double seconds;
-  double gflop;
-} Result;
-
 static double
 transformer_gflop (int B, int T, int D, int F, gboolean backward)
 {
@@ -388,38 +383,83 @@ transformer_gflop (int B, int T, int D, int F, gboolean backward)
   return (backward ? (lin + att) + (lin + 2 * att) : lin + att) / 1e9;  /* fwd + bwd (dX only) */
 }
 
-static GHashTable *
-run_torch (const char *python, int threads)
+/* The PyTorch side as a server process (torch_ops.py --serve): one line per
+ * timed run, so engine and torch runs can alternate. */
+typedef struct {
+  GPid pid;
+  FILE *to, *from;
+} TorchServer;
+
+static gboolean
+torch_server_start (TorchServer *ts, const char *python, int threads)
 {
   const char *root = g_getenv ("BIOX_SOURCE_ROOT") ? g_getenv ("BIOX_SOURCE_ROOT") : BIOX_BENCH_SOURCE_ROOT;
   g_autofree char *script = g_build_filename (root, "tests", "bench", "nn", "torch_ops.py", NULL);
+  g_autofree char *threads_s = g_strdup_printf ("%d", threads);
+  const char *argv[] = { python, script, "--threads", threads_s, "--serve", NULL };
+  int in_fd, out_fd;
+  g_autoptr (GError) error = NULL;
   if (!g_file_test (script, G_FILE_TEST_EXISTS))
     {
       g_printerr ("torch_ops.py not found at %s (set BIOX_SOURCE_ROOT to the source tree)\n", script);
-      return NULL;
+      return FALSE;
     }
-  g_autofree char *threads_s = g_strdup_printf ("%d", threads);
-  const char *argv[] = { python, script, "--threads", threads_s, NULL };
-  g_autofree char *out = NULL, *err = NULL;
-  int status = 0;
-  g_autoptr (GError) error = NULL;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error)
-      || !g_spawn_check_wait_status (status, &error))
+  if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &ts->pid, &in_fd,
+                                 &out_fd, NULL, &error))
     {
-      g_printerr ("PyTorch run failed: %s\n%s\n", error ? error->message : "", err ? err : "");
-      return NULL;
+      g_printerr ("cannot start %s: %s\n", python, error->message);
+      return FALSE;
     }
-  GHashTable *t = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  for (int i = 0; lines[i] != NULL; i++)
+  ts->to = fdopen (in_fd, "w");
+  ts->from = fdopen (out_fd, "r");
+  char line[256];
+  if (fgets (line, sizeof line, ts->from) == NULL || strncmp (line, "ready", 5) != 0)
     {
-      char name[64];
-      double s;
-      if (sscanf (lines[i], "%63s %lf", name, &s) == 2)
-        g_hash_table_insert (t, g_strdup (name), g_memdup2 (&s, sizeof s));
+      g_printerr ("PyTorch server did not start (is torch installed for %s?)\n", python);
+      return FALSE;
     }
-  return t;
+  return TRUE;
 }
+
+static double
+torch_server_time (TorchServer *ts, const char *name)
+{
+  char line[256], got[128];
+  double s = NAN;
+  fprintf (ts->to, "%s\n", name);
+  fflush (ts->to);
+  if (fgets (line, sizeof line, ts->from) == NULL || sscanf (line, "%127s %lf", got, &s) != 2)
+    return NAN;
+  return s;
+}
+
+static void
+torch_server_stop (TorchServer *ts)
+{
+  if (ts->to != NULL)
+    fclose (ts->to);  /* EOF ends the server loop */
+  if (ts->from != NULL)
+    fclose (ts->from);
+  if (ts->pid != 0)
+    {
+      int status;
+      waitpid (ts->pid, &status, 0);
+      g_spawn_close_pid (ts->pid);
+    }
+}
+
+typedef struct {
+  const char *name;
+  BenchFn fn;
+  void *ctx;
+  double gflop;
+  int reps;
+} BenchOp;
+
+/* OpenBLAS workers spin (sched_yield) for ~0.1 s after their last GEMM before
+ * they sleep; pausing between engine and torch runs keeps one side's idle
+ * spinning out of the other side's timing. */
+#define SWITCH_PAUSE_US 150000
 
 int
 main (int argc, char **argv)
@@ -462,51 +502,84 @@ main (int argc, char **argv)
   g_free (g.c);
 
   bx_nn_set_threads (threads);
-  Result res[16];
-  int n_res = 0;
-  if (only == NULL || strcmp (only, "labram") == 0)
-  {
-    Labram L;
-    labram_init (&L, &rng, 16, 181);
-    labram_dx = g_new (float, (size_t) 16 * 181 * 200);
-    res[n_res++] = (Result) { "labram_block_fwd", time_best (labram_fwd_run, &L, 9),
-                              transformer_gflop (16, 181, 200, 800, FALSE) };
-    res[n_res++] = (Result) { "labram_block_fwdbwd", time_best (labram_fwdbwd_run, &L, 7),
-                              transformer_gflop (16, 181, 200, 800, TRUE) };
-    g_free (labram_dx);
-    labram_clear (&L);
-  }
-  for (int ti = 0; ti < 2 && (only == NULL || strcmp (only, "hubert") == 0); ti++)
+  Labram lab;
+  Hubert hub[2];
+  BenchOp ops[6];
+  int n_ops = 0;
+  gboolean want_labram = only == NULL || strcmp (only, "labram") == 0;
+  gboolean want_hubert = only == NULL || strcmp (only, "hubert") == 0;
+  if (want_labram)
     {
-      int T = ti == 0 ? 93 : 46;
-      Hubert L;
-      hubert_init (&L, &rng, 16, T);
-      hubert_dx = g_new (float, (size_t) 16 * T * 512);
-      Result r1 = { "", time_best (hubert_fwd_run, &L, 9), transformer_gflop (16, T, 512, 2048, FALSE) };
-      g_snprintf (r1.name, sizeof r1.name, "hubert_layer_T%d_fwd", T);
-      Result r2 = { "", time_best (hubert_fwdbwd_run, &L, 7), transformer_gflop (16, T, 512, 2048, TRUE) };
-      g_snprintf (r2.name, sizeof r2.name, "hubert_layer_T%d_fwdbwd", T);
-      res[n_res++] = r1;
-      res[n_res++] = r2;
-      g_free (hubert_dx);
-      hubert_clear (&L);
+      labram_init (&lab, &rng, 16, 181);
+      labram_dx = g_new (float, (size_t) 16 * 181 * 200);
+      ops[n_ops++] = (BenchOp) { "labram_block_fwd", labram_fwd_run, &lab, transformer_gflop (16, 181, 200, 800, FALSE), 9 };
+      ops[n_ops++] = (BenchOp) { "labram_block_fwdbwd", labram_fwdbwd_run, &lab,
+                                 transformer_gflop (16, 181, 200, 800, TRUE), 7 };
+    }
+  if (want_hubert)
+    {
+      hubert_dx = g_new (float, (size_t) 16 * 93 * 512);
+      for (int ti = 0; ti < 2; ti++)
+        {
+          int T = ti == 0 ? 93 : 46;
+          hubert_init (&hub[ti], &rng, 16, T);
+          ops[n_ops++] = (BenchOp) { ti == 0 ? "hubert_layer_T93_fwd" : "hubert_layer_T46_fwd", hubert_fwd_run, &hub[ti],
+                                     transformer_gflop (16, T, 512, 2048, FALSE), 9 };
+          ops[n_ops++] = (BenchOp) { ti == 0 ? "hubert_layer_T93_fwdbwd" : "hubert_layer_T46_fwdbwd", hubert_fwdbwd_run,
+                                     &hub[ti], transformer_gflop (16, T, 512, 2048, TRUE), 7 };
+        }
     }
 
-  g_autoptr (GHashTable) torch = no_torch ? NULL : run_torch (python, threads);
-  printf ("\n%d thread%s, batch 16; GFLOP/s counts GEMM + attention flops (bwd = dX only)\n", threads,
-          threads > 1 ? "s" : "");
+  TorchServer ts = { 0 };
+  gboolean have_torch = !no_torch && torch_server_start (&ts, python, threads);
+  double engine_s[6], torch_s[6];
+  for (int i = 0; i < n_ops; i++)
+    {
+      ops[i].fn (ops[i].ctx);  /* warm-up: arenas reach their size */
+      engine_s[i] = torch_s[i] = INFINITY;
+      for (int r = 0; r < ops[i].reps; r++)
+        {
+          if (have_torch)
+            g_usleep (SWITCH_PAUSE_US);
+          double t0 = now_s ();
+          ops[i].fn (ops[i].ctx);
+          engine_s[i] = MIN (engine_s[i], now_s () - t0);
+          if (have_torch)
+            {
+              g_usleep (SWITCH_PAUSE_US);
+              double t = torch_server_time (&ts, ops[i].name);
+              if (!isnan (t))
+                torch_s[i] = MIN (torch_s[i], t);
+            }
+        }
+    }
+  if (have_torch)
+    torch_server_stop (&ts);
+
+  printf ("\n%d thread%s, batch 16, fastest of 7-9 alternating runs; GFLOP/s counts GEMM + attention flops "
+          "(fwdbwd = forward saving activations + backward to dX)\n",
+          threads, threads > 1 ? "s" : "");
   printf ("%-26s %10s %9s %7s %10s %9s %8s\n", "op", "engine ms", "GFLOP/s", "%peak", "torch ms", "GFLOP/s",
           "speedup");
-  for (int i = 0; i < n_res; i++)
+  for (int i = 0; i < n_ops; i++)
     {
-      double gf = res[i].gflop / res[i].seconds;
-      printf ("%-26s %10.2f %9.1f %6.0f%%", res[i].name, res[i].seconds * 1e3, gf,
-              100.0 * gf / peak[MIN (threads, 2)]);
-      double *ts = torch ? g_hash_table_lookup (torch, res[i].name) : NULL;
-      if (ts != NULL)
-        printf (" %10.2f %9.1f %7.2fx\n", *ts * 1e3, res[i].gflop / *ts, *ts / res[i].seconds);
+      double gf = ops[i].gflop / engine_s[i];
+      printf ("%-26s %10.2f %9.1f %6.0f%%", ops[i].name, engine_s[i] * 1e3, gf, 100.0 * gf / peak[MIN (threads, 2)]);
+      if (have_torch && isfinite (torch_s[i]))
+        printf (" %10.2f %9.1f %7.2fx\n", torch_s[i] * 1e3, ops[i].gflop / torch_s[i], torch_s[i] / engine_s[i]);
       else
         printf (" %10s\n", "-");
+    }
+  if (want_labram)
+    {
+      g_free (labram_dx);
+      labram_clear (&lab);
+    }
+  if (want_hubert)
+    {
+      g_free (hubert_dx);
+      hubert_clear (&hub[0]);
+      hubert_clear (&hub[1]);
     }
   return 0;
 }

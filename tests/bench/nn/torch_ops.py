@@ -3,6 +3,10 @@
 layer math as the C benchmark, same shapes and thread count, timed the same way
 (fastest of N after one warm-up). Prints `name seconds` lines.
 
+With --serve it prints `ready` and then answers each line `NAME` on stdin with
+the seconds of one timed run of NAME, so that bench-nn can alternate engine and
+PyTorch runs and both see the same machine load.
+
 Forward runs under torch.no_grad(); fwdbwd is a forward with autograd on the
 input only (parameters frozen, so only dX is computed, as in the C run) and
 backward with a fixed upstream gradient.
@@ -15,6 +19,7 @@ import torch.nn.functional as F
 
 p = argparse.ArgumentParser()
 p.add_argument('--threads', type=int, default=2)
+p.add_argument('--serve', action='store_true')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -78,7 +83,7 @@ def hubert_layer(B=16, T=93, D=512, H=8, Fd=2048):
     return fwd, torch.randn(B, T, D)
 
 
-def bench(name, fwd, x):
+def runners(name, fwd, x):
     def run_fwd():
         with torch.no_grad():
             fwd(x)
@@ -87,10 +92,29 @@ def bench(name, fwd, x):
     def run_fwdbwd():
         xi = x.clone().requires_grad_(True)
         fwd(xi).backward(g)
-    print(f'{name}_fwd {best_time(run_fwd, 9):.6f}', flush=True)
-    print(f'{name}_fwdbwd {best_time(run_fwdbwd, 7):.6f}', flush=True)
+    return {f'{name}_fwd': run_fwd, f'{name}_fwdbwd': run_fwdbwd}
 
 
-bench('labram_block', *labram_block())
+ops = {}
+ops.update(runners('labram_block', *labram_block()))
 for T in (93, 46):
-    bench(f'hubert_layer_T{T}', *hubert_layer(T=T))
+    ops.update(runners(f'hubert_layer_T{T}', *hubert_layer(T=T)))
+
+if args.serve:
+    import sys
+    for fn in ops.values():
+        fn()  # warm-up
+    print('ready', flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        if not name:
+            continue
+        if name not in ops:
+            print(f'{name} nan', flush=True)
+            continue
+        t0 = time.perf_counter()
+        ops[name]()
+        print(f'{name} {time.perf_counter() - t0:.6f}', flush=True)
+else:
+    for name, fn in ops.items():
+        print(f'{name} {best_time(fn, 9 if name.endswith("_fwd") else 7):.6f}', flush=True)
