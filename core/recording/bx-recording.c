@@ -948,3 +948,56 @@ bx_recording_read_seconds (BxRecording *recording, guint channel, double start_s
     *out_n = last - first;
   return out;
 }
+
+gboolean
+bx_recording_read_in_unit (BxRecording *recording, guint channel, gint64 first, gint64 n, const char *unit,
+                           float *out, GError **error)
+{
+  double factor = 1;
+
+  g_return_val_if_fail (recording != NULL, FALSE);
+  if (!check_range (recording, channel, first, n, error))
+    return FALSE;
+  if (!bx_unit_scale (recording->channels[channel].physical_dimension, unit, &factor))
+    {
+      g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL,
+                   "%s: channel '%s' is in '%s', which cannot be converted to '%s'", recording->name,
+                   recording->channels[channel].label, recording->channels[channel].physical_dimension, unit);
+      return FALSE;
+    }
+  if (!bx_recording_read (recording, channel, first, n, out, error))
+    return FALSE;
+  if (factor != 1)
+    for (gint64 i = 0; i < n; i++)
+      out[i] = (float)(out[i] * factor);
+  return TRUE;
+}
+
+double
+bx_recording_get_sample_time (const BxRecording *recording, guint channel, gint64 sample)
+{
+  const BxChannel *ch;
+  gint64 record;
+  guint lo = 0, hi;
+
+  g_return_val_if_fail (recording != NULL && channel < recording->n_channels, 0);
+  ch = &recording->channels[channel];
+  record = sample / ch->samples_per_record;
+  hi = recording->segments->len;
+  /* Last segment whose first record is <= record. */
+  while (hi - lo > 1)
+    {
+      guint mid = (lo + hi) / 2;
+
+      if (g_array_index (recording->segments, BxSegment, mid).first_record <= record)
+        lo = mid;
+      else
+        hi = mid;
+    }
+  {
+    const BxSegment *s = &g_array_index (recording->segments, BxSegment, lo);
+
+    return s->onset + (double)(record - s->first_record) * recording->header->record_duration
+           + (double)(sample % ch->samples_per_record) / ch->sample_rate;
+  }
+}

@@ -135,6 +135,16 @@ gboolean bx_recording_read_edflib (BxRecording *recording, guint channel, gint64
 float *bx_recording_read_seconds (BxRecording *recording, guint channel, double start_s, double length_s,
                                   gint64 *out_n, GError **error);
 
+/* Like bx_recording_read(), converted to the voltage unit `unit` ("uV",
+ * "mV", "V"...: eegmat writes ECG in mV, DREAMS EEG in "UV"). Fails with
+ * CHANNEL when the channel's unit is not a voltage. */
+gboolean bx_recording_read_in_unit (BxRecording *recording, guint channel, gint64 first, gint64 n, const char *unit,
+                                    float *out, GError **error);
+
+/* Time of sample `sample` of `channel` in seconds from the start, gaps of an
+ * EDF+D file included (segment onset + offset within the segment). */
+double bx_recording_get_sample_time (const BxRecording *recording, guint channel, gint64 sample);
+
 /* Factor that converts values in `from_unit` to `to_unit` for voltages
  * ("V","mV","uV","µV","nV", case-insensitive: DREAMS writes "UV"/"MV").
  * Returns FALSE if either is not a voltage unit. */

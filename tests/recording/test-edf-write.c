@@ -128,6 +128,24 @@ round_trip (Fixture *f, BxFileType type, double record_duration)
   g_assert_cmpfloat (ch->physical_max, ==, 5);
   g_assert_cmpfloat (bx_recording_get_channel (rec, 2)->sample_rate, ==, 32);
 
+  {
+    float mv[10], uv[10];
+
+    /* ECG is in mV: µV values are 1000 times larger; EEG is already µV. */
+    g_assert_true (bx_recording_read (rec, 1, 100, 10, mv, &error));
+    g_assert_true (bx_recording_read_in_unit (rec, 1, 100, 10, "uV", uv, &error));
+    for (int i = 0; i < 10; i++)
+      g_assert_cmpfloat_with_epsilon (uv[i], mv[i] * 1000.0, 1e-3);
+    g_assert_true (bx_recording_read_in_unit (rec, 0, 100, 10, "UV", uv, &error));
+    g_assert_true (bx_recording_read (rec, 0, 100, 10, mv, &error));
+    g_assert_cmpmem (uv, sizeof uv, mv, sizeof mv);
+    /* The respiration channel is written in "uV" here too; a non-voltage
+     * unit is refused. */
+    g_assert_false (bx_recording_read_in_unit (rec, 1, 0, 10, "%", uv, &error));
+    g_assert_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_CHANNEL);
+    g_assert_nonnull (strstr (error->message, "'ECG'"));
+    g_clear_error (&error);
+  }
   assert_within_quantisation (rec, 0, eeg, n_eeg);
   assert_within_quantisation (rec, 1, ecg, n_ecg);
   assert_within_quantisation (rec, 2, resp, n_resp);
@@ -404,6 +422,10 @@ test_discontinuous (Fixture *f, gconstpointer data)
   g_assert_nonnull (bx_recording_get_edflib_error (rec));
   g_assert_true (bx_recording_read (rec, 0, 0, 400, got, &error));
   g_assert_cmpfloat (fabs (got[399] - x[399]), <, 0.1);
+  /* Sample times follow the segments: sample 199 at 1.99 s, 200 at 7 s. */
+  g_assert_cmpfloat_with_epsilon (bx_recording_get_sample_time (rec, 0, 199), 1.99, 1e-9);
+  g_assert_cmpfloat_with_epsilon (bx_recording_get_sample_time (rec, 0, 200), 7.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (bx_recording_get_sample_time (rec, 0, 399), 8.99, 1e-9);
   g_assert_false (bx_recording_read_edflib (rec, 0, 0, 10, got, &error));
   g_assert_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO);
 }

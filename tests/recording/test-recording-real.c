@@ -205,6 +205,24 @@ test_details (void)
   g_assert_nonnull (bx_recording_get_warnings (r)[0]);
   ch = bx_recording_get_channel (r, (guint)bx_recording_find_channel (r, " pol $a2 "));
   g_assert_cmpstr (ch->physical_dimension, ==, "mV");
+  /* EDFlib cannot read this file: decode samples 1000..1009 of 'EEG Fp2-Ref'
+   * by hand (26 signals of 200 samples per record, 2 bytes each; header
+   * range -1191.40..1172.753 uV over -12200..12009). */
+  {
+    g_autoptr (GMappedFile) raw = g_mapped_file_new (nk, FALSE, &error);
+    const guint8 *bytes = (const guint8 *)g_mapped_file_get_contents (raw);
+    float got[10];
+
+    g_assert_true (bx_recording_read (r, 0, 1000, 10, got, &error));
+    for (int i = 0; i < 10; i++)
+      {
+        gsize off = 27 * 256 + 5 * (26 * 200 * 2) + (gsize)i * 2; /* sample 1000 = record 5, index 0 */
+        int d = (gint16)(bytes[off] | (bytes[off + 1] << 8));
+        double expected = -1191.40 + (d + 12200) * (1172.753 + 1191.40) / (12009.0 + 12200);
+
+        g_assert_cmpfloat_with_epsilon (got[i], expected, 1e-3);
+      }
+  }
   g_clear_pointer (&r, bx_recording_unref);
 }
 
