@@ -293,6 +293,9 @@ test_eegmat (void)
         ecg = bx_recording_get_channel (r, 20);
         g_assert_cmpfloat (ecg->sample_rate, ==, 500);
         g_assert_cmpint (ecg->modality, ==, BX_MODALITY_ECG);
+        /* The 19 scalp electrodes and A2-A1 are EEG in every file. */
+        for (guint c = 0; c < 20; c++)
+          g_assert_cmpint (bx_recording_get_channel (r, c)->modality, ==, BX_MODALITY_EEG);
         g_assert_true (bx_unit_scale (ecg->physical_dimension, "uV", &factor));
         if (factor == 1000)
           mv++;
