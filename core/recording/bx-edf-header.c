@@ -173,6 +173,16 @@ days_in_month (int year, int month)
   return days[month - 1];
 }
 
+/* "12.34.56" at `b` (8 bytes, all inside the 256-byte main header). */
+static gboolean
+looks_like_triplet (const guint8 *b)
+{
+  for (int i = 0; i < 8; i++)
+    if ((i == 2 || i == 5) ? b[i] != '.' : !g_ascii_isdigit (b[i]))
+      return FALSE;
+  return TRUE;
+}
+
 /* "dd.mm.yy" or "hh.mm.ss": three two-digit numbers separated by dots. */
 static gboolean
 parse_triplet (Parser *p, gsize offset, const char *what, const char *layout, int v[3], GError **error)
@@ -199,8 +209,23 @@ parse_triplet (Parser *p, gsize offset, const char *what, const char *layout, in
           return TRUE;
         }
     }
-  g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT, "%s: %s is '%s', expected %s", p->name,
-               what, text, layout);
+  /* A text field before it one character short (or long) shifts every
+   * later field: say so, it is the usual cause. */
+  if (looks_like_triplet (p->bytes + offset - 1))
+    g_set_error (
+        error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
+        "%s: %s is '%s', expected %s; the header looks shifted by one byte (a field before it is one "
+        "character short)",
+        p->name, what, text, layout);
+  else if (looks_like_triplet (p->bytes + offset + 1))
+    g_set_error (
+        error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT,
+        "%s: %s is '%s', expected %s; the header looks shifted by one byte (a field before it is one "
+        "character too long)",
+        p->name, what, text, layout);
+  else
+    g_set_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT, "%s: %s is '%s', expected %s", p->name,
+                 what, text, layout);
   return FALSE;
 }
 

@@ -111,6 +111,10 @@ test_corpus_invalid (void)
       g_assert_true (error->domain == BX_RECORDING_ERROR);
       g_assert_nonnull (strstr (error->message, name));
       g_test_message ("%s", error->message);
+      if (strcmp (name, "header_one_byte_short.edf") == 0)
+        g_assert_nonnull (strstr (error->message, "shifted by one byte"));
+      else if (strcmp (name, "eyelink_not_european_data_format.edf") == 0)
+        g_assert_nonnull (strstr (error->message, "not an EDF/BDF file"));
       n++;
     }
   g_assert_cmpuint (n, >=, 2);
