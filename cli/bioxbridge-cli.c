@@ -15,12 +15,26 @@
 /* Subcommands, one per cmd-<name>.c. Keep one declaration and one table row
  * per line. */
 /* BX-CLI-DECLARATIONS */
+int bx_cmd_probe (int argc, char **argv);
+int bx_cmd_features (int argc, char **argv);
+int bx_cmd_search (int argc, char **argv);
+int bx_cmd_train (int argc, char **argv);
+int bx_cmd_predict (int argc, char **argv);
+int bx_cmd_evaluate (int argc, char **argv);
+int bx_cmd_run (int argc, char **argv);
 int bx_cmd_info (int argc, char **argv);
 int bx_cmd_simulate (int argc, char **argv);
 int bx_cmd_model (int argc, char **argv);
 
 static const BxCliCommand commands[] = {
   /* BX-CLI-TABLE */
+  { "probe", "Train or import the task head on the old modality", bx_cmd_probe },
+  { "features", "Compute and cache the pair features of both models", bx_cmd_features },
+  { "search", "Score every layer and choose the bridge positions m and l", bx_cmd_search },
+  { "train", "Train the bridge and write the bridge file", bx_cmd_train },
+  { "predict", "Predict labels with a bridge for one input of the new modality", bx_cmd_predict },
+  { "evaluate", "Evaluate a bridge on labelled new-modality windows", bx_cmd_evaluate },
+  { "run", "All stages: head, features, search, train, predict, evaluate", bx_cmd_run },
   { "info", "Show a recording's header, channels, annotations and hypnogram", bx_cmd_info },
   { "simulate", "Write the synthetic PSG night (demo data) as EDF+", bx_cmd_simulate },
   { "model", "Inspect a checkpoint or run a foundation model on .npy input", bx_cmd_model },
