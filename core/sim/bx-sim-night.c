@@ -375,6 +375,7 @@ build_state (Sim *sim)
    * constant): within a stage, amplitudes drift as they do in real nights. */
   double mod_delta = 0.0, mod_alpha = 0.0, mod_theta = 0.0, mod_spindle = 0.0, mod_emg = 0.0, mod_bg = 0.0;
   double spo2_noise = 0.0;
+  g_autofree float *slow_n3 = NULL;
 
   for (int s = 0; s < N_S; s++)
     sim->weight[s] = g_new0 (float, n);
@@ -384,13 +385,63 @@ build_state (Sim *sim)
   for (int c = 0; c < N_C; c++)
     sim->ctl[c] = g_new0 (float, n);
 
-  for (guint sec = 0; sec < n; sec++)
-    {
-      guint epoch = MIN ((guint)(sec / BX_SIM_EPOCH_LENGTH), night->n_epochs - 1);
-      sim->weight[stage_index (night->stages[epoch])][sec] = 1.0f;
-    }
+  /* The hypnogram is a scoring, not the physiology itself. Real state
+   * changes do not wait for epoch boundaries (the scorer labels each epoch by
+   * its majority), and N1 is a mixture of drowsy wake and light sleep (the
+   * stage scorers agree on least). So each epoch's physiology is its stage
+   * with N1 epochs partly mixed towards a neighbouring stage, and each stage
+   * change happens up to 12 s before or after the epoch boundary. */
+  {
+    BxSimRng prng;
+    g_autofree float *mixture = g_new0 (float, (gsize)night->n_epochs *N_S);
+    g_autofree double *shift = g_new0 (double, night->n_epochs + 1);
+
+    bx_sim_rng_init (&prng, night->params.seed, BX_SIM_STREAM_PHYSIOLOGY);
+    for (guint e = 0; e < night->n_epochs; e++)
+      {
+        int s = stage_index (night->stages[e]);
+        float *m = mixture + (gsize)e * N_S;
+
+        m[s] = 1.0f;
+        if (s == S_N1)
+          {
+            int prev = e > 0 ? stage_index (night->stages[e - 1]) : S_W;
+            int next = e + 1 < night->n_epochs ? stage_index (night->stages[e + 1]) : S_W;
+            int other = bx_sim_rng_bernoulli (&prng, 0.5) ? prev : next;
+            float share = (float)bx_sim_rng_range (&prng, 0.0, 0.45);
+
+            if (other == S_N1)
+              other = bx_sim_rng_bernoulli (&prng, 0.5) ? S_W : S_N2;
+            m[S_N1] -= share;
+            m[other] += share;
+          }
+        if (e > 0 && night->stages[e] != night->stages[e - 1])
+          shift[e] = bx_sim_rng_range (&prng, -12.0, 12.0);
+      }
+    for (guint sec = 0; sec < n; sec++)
+      {
+        guint epoch = MIN ((guint)(sec / BX_SIM_EPOCH_LENGTH), night->n_epochs - 1);
+        double into = sec - epoch * BX_SIM_EPOCH_LENGTH;
+        const float *m;
+
+        /* A late change keeps the previous epoch's state into this one; an
+         * early change brings the next epoch's state into this one. */
+        if (epoch > 0 && shift[epoch] > 0.0 && into < shift[epoch])
+          epoch--;
+        else if (epoch + 1 < night->n_epochs && shift[epoch + 1] < 0.0
+                 && into >= BX_SIM_EPOCH_LENGTH + shift[epoch + 1])
+          epoch++;
+        m = mixture + (gsize)epoch * N_S;
+        for (int s = 0; s < N_S; s++)
+          sim->weight[s][sec] = m[s];
+      }
+  }
   for (int s = 0; s < N_S; s++)
     smooth_forward_backward (sim->weight[s], n, 3.0);
+  /* Slow-wave activity builds up and fades over tens of seconds around N3
+   * rather than switching with the epoch: N2 next to N3 already has some. */
+  slow_n3 = g_memdup2 (sim->weight[S_N3], n * sizeof (float));
+  smooth_forward_backward (slow_n3, n, 15.0);
 
   /* Arousals: 3-15 s, frequent in N1/N2/REM, rare in N3 (AASM: ≥3 s shift to
    * alpha/theta/>16 Hz; in REM with a chin EMG increase). */
@@ -447,8 +498,11 @@ build_state (Sim *sim)
       spo2_noise = ar1_step (spo2_noise, 30.0, 1.0, &rng);
 
       sim->ctl[C_BG][sec] = (float)(es * mix (sim, sec, tab_bg) * exp (0.1 * mod_bg));
-      sim->ctl[C_DELTA][sec] = (float)(es * subj->delta_scale * mix (sim, sec, tab_delta)
-                                       * exp (0.18 * mod_delta) * (1.0 - 0.6 * a));
+      sim->ctl[C_DELTA][sec]
+          = (float)(es * subj->delta_scale
+                    * (mix (sim, sec, tab_delta)
+                       + (slow_n3[sec] - sim->weight[S_N3][sec]) * (tab_delta[S_N3] - tab_delta[S_N2]))
+                    * exp (0.3 * mod_delta) * (1.0 - 0.6 * a));
       sim->ctl[C_THETA][sec] = (float)(es * (mix (sim, sec, tab_theta) + 6.0 * a) * exp (0.15 * mod_theta));
       /* Alpha blocks with the eyes open; arousals bring it back. */
       sim->ctl[C_ALPHA][sec]
@@ -458,7 +512,7 @@ build_state (Sim *sim)
           = (float)(es * subj->alpha_gain * 3.0 * sim->weight[S_R][sec] * exp (0.2 * mod_alpha));
       sim->ctl[C_BETA][sec] = (float)(es * (mix (sim, sec, tab_beta) + 3.0 * a + 2.0 * eo));
       sim->ctl[C_SPINDLE][sec] = (float)(subj->spindle_density * mix (sim, sec, tab_spindle)
-                                         * exp (0.25 * mod_spindle) * (1.0 - a) / 60.0);
+                                         * exp (0.4 * mod_spindle) * (1.0 - a) / 60.0);
       sim->ctl[C_KCOMPLEX][sec] = (float)(mix (sim, sec, tab_kcomplex) / 60.0);
       sim->ctl[C_VERTEX][sec] = (float)(mix (sim, sec, tab_vertex) / 60.0);
       sim->ctl[C_SAWTOOTH][sec] = (float)((mix (sim, sec, tab_sawtooth) + 3.0 * ph) / 60.0);

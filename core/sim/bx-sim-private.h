@@ -26,6 +26,7 @@ enum
   BX_SIM_STREAM_SPO2,
   BX_SIM_STREAM_POSITION,
   BX_SIM_STREAM_MOVEMENT,
+  BX_SIM_STREAM_PHYSIOLOGY,
 };
 
 /* Traits of one sleeper, drawn from the seed. */
