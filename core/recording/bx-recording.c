@@ -936,8 +936,10 @@ bx_recording_read_seconds (BxRecording *recording, guint channel, double start_s
                    "%s: time range %g + %g s is not finite", recording->name, start_s, length_s);
       return NULL;
     }
-  first = (gint64)CLAMP (llround (start_s * ch->sample_rate), 0, ch->n_samples);
-  last = (gint64)CLAMP (llround ((start_s + MAX (length_s, 0)) * ch->sample_rate), first, ch->n_samples);
+  /* Clamp in double first: llround() of a value beyond gint64 is unspecified. */
+  first = llround (CLAMP (start_s * ch->sample_rate, 0.0, (double)ch->n_samples));
+  last = llround (
+      CLAMP ((start_s + MAX (length_s, 0)) * ch->sample_rate, (double)first, (double)ch->n_samples));
   out = g_new (float, MAX (last - first, 1));
   if (!bx_recording_read (recording, channel, first, last - first, out, error))
     {

@@ -416,6 +416,15 @@ test_read_ranges (void)
   g_assert_cmpint (n_part, ==, 50);
   g_assert_cmpfloat (part[49], ==, all[29999]);
 
+  g_clear_pointer (&part, g_free);
+  /* Far outside: empty, not an error. */
+  part = bx_recording_read_seconds (rec, 0, 1e300, 1e300, &n_part, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n_part, ==, 0);
+  g_clear_pointer (&part, g_free);
+  part = bx_recording_read_seconds (rec, 0, -50, 10, &n_part, &error);
+  g_assert_cmpint (n_part, ==, 0);
+
   g_assert_false (bx_recording_read (rec, 0, 29999, 2, &one, &error));
   g_assert_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_RANGE);
   g_assert_nonnull (strstr (error->message, "short_psg.edf"));
