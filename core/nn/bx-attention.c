@@ -2,8 +2,8 @@
  *
  * q, k, v are (B, T, H·dh): the head slice of batch b is a (T, dh) matrix with
  * leading dimension H·dh, so each (b, h) pair is three strided sgemm calls with
- * no transposes. Pairs are independent: they run in parallel (engine pool) with
- * OpenBLAS held at one thread meanwhile, and write disjoint output slices, so
+ * no transposes. Pairs are independent: they run in parallel (engine pool),
+ * each sgemm on one thread, and write disjoint output slices, so
  * the result does not depend on the thread count. */
 #include "bx-nn.h"
 #include "bx-nn-private.h"
@@ -121,14 +121,10 @@ void
 bx_attention_forward (float *out, float *probs, const float *q, const float *k, const float *v, int batch,
                       int n_tokens, int n_heads, int head_dim, float scale, float *workspace)
 {
-  int nt = bx_nn_get_threads ();
   AttnJob j = { .out = out, .probs = probs, .q = q, .k = k, .v = v, .n_heads = n_heads, .T = n_tokens,
                 .head_dim = head_dim, .scale = scale, .workspace = workspace };
-  if (nt > 1)
-    bx_nn_blas_set_threads (1);
+  bx_nn_blas_set_threads (1);
   bx_nn_parallel_for ((size_t) batch * n_heads, 1, attention_forward_range, &j);
-  if (nt > 1)
-    bx_nn_blas_set_threads (nt);
 }
 
 static void
@@ -174,12 +170,8 @@ bx_attention_backward (float *d_q, float *d_k, float *d_v, const float *d_out, c
                        const float *k, const float *v, int batch, int n_tokens, int n_heads, int head_dim,
                        float scale, float *workspace)
 {
-  int nt = bx_nn_get_threads ();
   AttnJob j = { .d_q = d_q, .d_k = d_k, .d_v = d_v, .d_out = d_out, .probs_in = probs, .q = q, .k = k, .v = v,
                 .n_heads = n_heads, .T = n_tokens, .head_dim = head_dim, .scale = scale, .workspace = workspace };
-  if (nt > 1)
-    bx_nn_blas_set_threads (1);
+  bx_nn_blas_set_threads (1);
   bx_nn_parallel_for ((size_t) batch * n_heads, 1, attention_backward_range, &j);
-  if (nt > 1)
-    bx_nn_blas_set_threads (nt);
 }

@@ -181,7 +181,7 @@ bx_conv1d_forward (float *out, const float *in, const float *weight, const float
               }
             beta = 1.0f;
           }
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, d.cout_g, d.N, d.Kc, 1.0f,
+        bx_nn_sgemm (CblasNoTrans, CblasNoTrans, d.cout_g, d.N, d.Kc, 1.0f,
                      weight + (size_t) g * d.cout_g * d.Kc, d.Kc, col, d.N, beta, y, d.N);
       }
 }
@@ -219,7 +219,7 @@ bx_conv1d_backward (float *d_in, float *d_weight, float *d_bias, const float *d_
                 col = col_buf;
               }
             /* dW_g (cout_g, Kc) += dy (cout_g, N) · colᵀ */
-            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, d.cout_g, d.Kc, d.N, 1.0f, dy, d.N, col, d.N,
+            bx_nn_sgemm (CblasNoTrans, CblasTrans, d.cout_g, d.Kc, d.N, 1.0f, dy, d.N, col, d.N,
                          1.0f, d_weight + (size_t) g * d.cout_g * d.Kc, d.Kc);
           }
         if (d_in != NULL)
@@ -227,13 +227,13 @@ bx_conv1d_backward (float *d_in, float *d_weight, float *d_bias, const float *d_
             float *dx = d_in + b * in_item + (size_t) g * d.cin_g * d.rows * d.L;
             if (pw)
               {
-                cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, d.Kc, d.N, d.cout_g, 1.0f, wg, d.Kc, dy,
+                bx_nn_sgemm (CblasTrans, CblasNoTrans, d.Kc, d.N, d.cout_g, 1.0f, wg, d.Kc, dy,
                              d.N, 1.0f, dx, d.N);
               }
             else
               {
                 /* d_col (Kc, N) = W_gᵀ · dy */
-                cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, d.Kc, d.N, d.cout_g, 1.0f, wg, d.Kc, dy,
+                bx_nn_sgemm (CblasTrans, CblasNoTrans, d.Kc, d.N, d.cout_g, 1.0f, wg, d.Kc, dy,
                              d.N, 0.0f, dcol_buf, d.N);
                 col2im_add (dx, dcol_buf, &d);
               }

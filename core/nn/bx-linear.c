@@ -16,7 +16,7 @@ bx_linear_forward (float *out, const float *in, const float *weight, const float
       beta = 1.0f;
     }
   /* out (n, out) = in (n, in) · weightᵀ, weight (out, in) */
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n_rows, out_features, in_features, 1.0f, in,
+  bx_nn_sgemm (CblasNoTrans, CblasTrans, n_rows, out_features, in_features, 1.0f, in,
                in_features, weight, in_features, beta, out, out_features);
 }
 
@@ -25,10 +25,10 @@ bx_linear_backward (float *d_in, float *d_weight, float *d_bias, const float *d_
                     const float *weight, int n_rows, int in_features, int out_features)
 {
   if (d_in != NULL)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n_rows, in_features, out_features, 1.0f, d_out,
+    bx_nn_sgemm (CblasNoTrans, CblasNoTrans, n_rows, in_features, out_features, 1.0f, d_out,
                  out_features, weight, in_features, 1.0f, d_in, in_features);
   if (d_weight != NULL)
-    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out_features, in_features, n_rows, 1.0f, d_out,
+    bx_nn_sgemm (CblasTrans, CblasNoTrans, out_features, in_features, n_rows, 1.0f, d_out,
                  out_features, in, in_features, 1.0f, d_weight, in_features);
   if (d_bias != NULL)
     for (int r = 0; r < n_rows; r++)

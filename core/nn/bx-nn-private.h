@@ -64,8 +64,7 @@ bx_nn_normal_cdf (float x)
   return x < 0.0f ? half : 1.0f - half;
 }
 
-/* OpenBLAS's own thread count, without touching the engine setting: parallel
- * regions that call sgemm per item hold OpenBLAS at 1 thread meanwhile. */
+/* OpenBLAS's own thread count, without touching the engine setting. */
 void bx_nn_blas_set_threads (int n_threads);
 
 /* fn(ctx, begin, end, thread) over [0, n) split statically into at most

@@ -33,7 +33,7 @@ static guint64 pool_start_generation[MAX_THREADS];  /* generation before the wor
 static guint64 pool_generation;
 static PoolJob pool_job;
 static int pool_pending;
-static GPrivate pool_in_worker;
+static GPrivate pool_in_worker;  /* set on pool workers, and on a caller while it runs its part */
 
 static void
 run_range (const PoolJob *job, int t)
@@ -96,7 +96,9 @@ bx_nn_parallel_for (size_t n, size_t min_per_thread, BxNnRangeFn fn, void *ctx)
   g_cond_broadcast (&pool_work);
   g_mutex_unlock (&pool_lock);
 
+  g_private_set (&pool_in_worker, GINT_TO_POINTER (1));
   run_range (&job, 0);
+  g_private_set (&pool_in_worker, NULL);
 
   g_mutex_lock (&pool_lock);
   while (pool_pending > 0)
@@ -111,14 +113,73 @@ bx_nn_set_threads (int n_threads)
   if (n_threads < 1)
     n_threads = 1;
   nn_threads = MIN (n_threads, MAX_THREADS);
-  openblas_set_num_threads (nn_threads);
+  /* GEMMs are split over the engine's pool (bx_nn_sgemm); OpenBLAS's own
+   * workers stay idle so that nothing spins beside the pool. */
+  openblas_set_num_threads (1);
+}
+
+typedef struct {
+  gboolean split_m;
+  CBLAS_TRANSPOSE ta, tb;
+  int M, N, K;
+  float alpha, beta;
+  const float *A, *B;
+  int lda, ldb, ldc;
+  float *C;
+} GemmJob;
+
+/* Rows (or columns) are handed out in blocks of GEMM_BLOCK so each part stays
+ * a multiple of the micro-kernel's tile. */
+#define GEMM_BLOCK 16
+
+static void
+gemm_range (void *p, size_t begin, size_t end, int thread)
+{
+  GemmJob *j = p;
+  int lo = (int) begin * GEMM_BLOCK;
+  if (j->split_m)
+    {
+      int hi = MIN ((int) end * GEMM_BLOCK, j->M);
+      const float *A = j->ta == CblasNoTrans ? j->A + (size_t) lo * j->lda : j->A + lo;
+      cblas_sgemm (CblasRowMajor, j->ta, j->tb, hi - lo, j->N, j->K, j->alpha, A, j->lda, j->B, j->ldb, j->beta,
+                   j->C + (size_t) lo * j->ldc, j->ldc);
+    }
+  else
+    {
+      int hi = MIN ((int) end * GEMM_BLOCK, j->N);
+      const float *B = j->tb == CblasNoTrans ? j->B + lo : j->B + (size_t) lo * j->ldb;
+      cblas_sgemm (CblasRowMajor, j->ta, j->tb, j->M, hi - lo, j->K, j->alpha, j->A, j->lda, B, j->ldb, j->beta,
+                   j->C + lo, j->ldc);
+    }
+}
+
+void
+bx_nn_sgemm (CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int M, int N, int K, float alpha, const float *A,
+             int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+  /* Someone else (a front end) may have raised OpenBLAS's thread count: the
+   * parts below must each run on one thread. */
+  if (openblas_get_num_threads () != 1)
+    openblas_set_num_threads (1);
+  double flops = 2.0 * M * N * K;
+  int nt = bx_nn_get_threads ();
+  if (nt <= 1 || flops < 4e6 || (M < 2 * GEMM_BLOCK && N < 2 * GEMM_BLOCK))
+    {
+      cblas_sgemm (CblasRowMajor, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      return;
+    }
+  GemmJob j = { M >= N, trans_a, trans_b, M, N, K, alpha, beta, A, B, lda, ldb, ldc, C };
+  size_t blocks = (size_t) ((j.split_m ? M : N) + GEMM_BLOCK - 1) / GEMM_BLOCK;
+  bx_nn_parallel_for (blocks, 1, gemm_range, &j);
 }
 
 int
 bx_nn_get_threads (void)
 {
+  /* Until set: OpenBLAS's default (OPENBLAS_NUM_THREADS or the cores), read
+   * once — bx_nn_sgemm pins OpenBLAS itself to 1 thread afterwards. */
   if (nn_threads == 0)
-    return CLAMP (openblas_get_num_threads (), 1, MAX_THREADS);
+    nn_threads = CLAMP (openblas_get_num_threads (), 1, MAX_THREADS);
   return nn_threads;
 }
 

@@ -20,6 +20,7 @@
  */
 #pragma once
 
+#include <cblas.h>
 #include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,10 +30,21 @@ G_BEGIN_DECLS
 /* ------------------------------------------------------------------------ */
 /* Threads                                                                   */
 
-/* Threads for OpenBLAS (openblas_set_num_threads) and the engine's own
- * OpenMP loops. n < 1 means 1. */
+/* Threads for the engine: its GEMMs (bx_nn_sgemm) and loops run on its own
+ * worker pool, which blocks between jobs instead of spinning. OpenBLAS itself
+ * is kept at 1 thread (its idle workers spin-yield for ~0.1 s after each call
+ * and would compete with the pool on a 2-core machine), so code outside the
+ * engine that wants parallel GEMMs calls bx_nn_sgemm. n < 1 means 1. */
 void bx_nn_set_threads (int n_threads);
 int bx_nn_get_threads (void);
+
+/* cblas_sgemm (row-major) with the work split over the engine's threads:
+ * C (M, N) = alpha · op(A) op(B) + beta · C. Rows (or columns, whichever is
+ * longer) are split in blocks, so every element is computed exactly as a
+ * single-threaded call computes it: results do not depend on the thread
+ * count. Small products run on the calling thread. */
+void bx_nn_sgemm (CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int M, int N, int K, float alpha,
+                  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 
 /* ------------------------------------------------------------------------ */
 /* Arena: bump allocator for activations and scratch                        */
