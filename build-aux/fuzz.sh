@@ -21,7 +21,7 @@ jobs="${BIOX_FUZZ_JOBS:-2}"
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang meson setup "$build" -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dbuildtype=debugoptimized -Dgui=disabled
+    -Dbuildtype=debugoptimized
 fi
 ninja -C "$build" -j "$jobs" $(printf 'tests/fuzz/fuzz-%s ' "${targets[@]}")
 
