@@ -1,0 +1,743 @@
+/* Windows from recordings: channel choice, the shared time grid, EDF+D gaps,
+ * NaN / flat stretches, labels and purity, the per-model recipes against
+ * independent computations, rate and channel errors, cancellation, the real
+ * eegmat files and the .npy path. */
+#include <math.h>
+#include <string.h>
+
+#include "bridge/bx-windows-private.h"
+#include "bridge/bx-windows.h"
+#include "bx-test-data.h"
+#include "dsp/bx-dsp.h"
+#include "io/bx-npy.h"
+#include "recording/bx-edf-writer.h"
+#include "recording/bx-hypnogram.h"
+
+typedef struct {
+  char *dir;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  f->dir = bx_test_tmpdir_new ();
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  bx_test_tmpdir_remove (f->dir);
+  g_free (f->dir);
+}
+
+static float *
+sine (gint64 n, double rate, double amplitude, double frequency, double offset)
+{
+  float *x = g_new (float, n);
+
+  for (gint64 i = 0; i < n; i++)
+    x[i] = (float) (offset + amplitude * sin (2 * G_PI * frequency * (double) i / rate));
+  return x;
+}
+
+static BxWriteChannel
+channel (const char *label, const char *unit, double rate, const float *x, gint64 n)
+{
+  BxWriteChannel c = { 0 };
+
+  c.label = label;
+  c.physical_dimension = unit;
+  c.sample_rate = rate;
+  c.samples = x;
+  c.n_samples = n;
+  return c;
+}
+
+/* Independent majority rule over epochs of `epoch` seconds with values
+ * `stages` (class indices): the class covering most of [t0, t1), kept when
+ * its share is at least min_purity and it has no tie. */
+static int
+expected_label (const int *classes, guint n_epochs, double epoch, double t0, double t1, double min_purity)
+{
+  double cover[8] = { 0 };
+  int best = -1;
+  double best_cover = 0;
+  gboolean tie = FALSE;
+
+  for (guint e = 0; e < n_epochs; e++)
+    {
+      double a = MAX (t0, e * epoch), b = MIN (t1, (e + 1) * epoch);
+
+      if (b > a)
+        cover[classes[e]] += b - a;
+    }
+  for (int c = 0; c < 8; c++)
+    {
+      if (cover[c] > best_cover + 1e-9)
+        {
+          best = c;
+          best_cover = cover[c];
+          tie = FALSE;
+        }
+      else if (cover[c] > 0 && fabs (cover[c] - best_cover) < 1e-9)
+        tie = TRUE;
+    }
+  if (tie || best_cover < min_purity * (t1 - t0) - 1e-9)
+    return -1;
+  return best;
+}
+
+/* ---- a synthetic PSG: 7 EEG channels (Fp1 first, then the ISRUC six, one in
+ * mV), an ECG, staged with 10-s annotations ---- */
+
+#define SYN_SECONDS 60
+#define EEG_FS 500.0
+#define ECG_FS 250.0
+
+static const double eeg_freq[6] = { 10, 7, 5, 12, 3, 9 };
+
+static char *
+write_psg (const char *dir)
+{
+  static const char *const labels[6] = { "EEG F3-M2", "C3-A2", "EEG O1-M2", "F4-M1", "EEG C4", "O2_A1" };
+  static const char *const stages[6] = { "Sleep stage W", "Sleep stage W", "Sleep stage 2", "Sleep stage 2",
+                                         "Sleep stage R", "Sleep stage W" };
+  char *path = g_build_filename (dir, "psg.edf", NULL);
+  gint64 n_eeg = (gint64) (SYN_SECONDS * EEG_FS), n_ecg = (gint64) (SYN_SECONDS * ECG_FS);
+  float *x[8];
+  BxWriteChannel ch[8];
+  g_autoptr (BxAnnotationList) annotations = bx_annotation_list_new ();
+  g_autoptr (GError) error = NULL;
+
+  x[0] = sine (n_eeg, EEG_FS, 30, 20, 0);
+  ch[0] = channel ("EEG Fp1", "uV", EEG_FS, x[0], n_eeg);
+  for (int c = 0; c < 6; c++)
+    {
+      /* O1 is written in mV: the windows must come out in µV all the same. */
+      gboolean mv = c == 2;
+
+      x[c + 1] = sine (n_eeg, EEG_FS, mv ? 0.05 : 50, eeg_freq[c], 0);
+      ch[c + 1] = channel (labels[c], mv ? "mV" : "uV", EEG_FS, x[c + 1], n_eeg);
+    }
+  x[7] = sine (n_ecg, ECG_FS, 1.0, 1.2, 0.3);
+  ch[7] = channel ("ECG", "mV", ECG_FS, x[7], n_ecg);
+  bx_annotation_list_add (annotations, 3.3, -1, "Lights off");
+  for (int e = 0; e < 6; e++)
+    bx_annotation_list_add (annotations, e * 10.0, 10, stages[e]);
+  g_assert_true (bx_edf_write (path, NULL, ch, 8, annotations, &error));
+  g_assert_no_error (error);
+  for (int c = 0; c < 8; c++)
+    g_free (x[c]);
+  return path;
+}
+
+static void
+test_paired_synthetic (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = write_psg (f->dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxRecording) rec = bx_recording_open (path, &error);
+  g_autoptr (BxWindowSet) set = NULL;
+  BxWindowParams params;
+  static const int classes[6] = { 0, 0, 2, 2, 4, 0 };  /* AASM W, W, N2, N2, R, W */
+  static const char *const isruc[6] = { "EEG F3-M2", "C3-A2", "EEG O1-M2", "F4-M1", "EEG C4", "O2_A1" };
+  guint expected_n = 0, n_onsets = 0;
+  /* resample_ecgfm over the 60-s file: output j sits at input position j · (n − 1) / (n_out − 1). */
+  double n_in = SYN_SECONDS * EEG_FS, n_out = SYN_SECONDS * 200.0;
+  double pos_scale = (n_in - 1) / (n_out - 1);
+  gboolean saw_tie = FALSE;
+
+  (void) data;
+  g_assert_no_error (error);
+  bx_window_params_init (&params);
+  params.window_seconds = 5;
+  params.step_seconds = 2.5;
+  params.n_sides = 2;
+  set = bx_windows_from_recording (rec, &params, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (set);
+
+  /* Grid: onsets k · 2.5 s before the end; the one at 57.5 s runs over it. */
+  for (double t = 0; t < SYN_SECONDS; t += 2.5)
+    {
+      n_onsets++;
+      expected_n += t + 5 <= SYN_SECONDS;
+    }
+  g_assert_cmpuint (set->n_windows, ==, expected_n);
+  g_assert_cmpuint (set->n_skipped, ==, n_onsets - expected_n);
+  g_assert_cmpuint (set->skip_reasons->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (set->skip_reasons, 0), "past the end"));
+
+  /* ISRUC channels in ISRUC order, although Fp1 comes first in the file. */
+  g_assert_cmpuint (set->n_sides, ==, 2);
+  g_assert_cmpuint (set->side[0].n_channels, ==, 6);
+  for (int c = 0; c < 6; c++)
+    g_assert_cmpstr (set->side[0].channel_labels[c], ==, isruc[c]);
+  g_assert_cmpstr (set->side[1].channel_labels[0], ==, "ECG");
+  g_assert_cmpint (set->side[0].raw_ndim, ==, 2);
+  g_assert_cmpint (set->side[0].raw_shape[0], ==, 6);
+  g_assert_cmpint (set->side[0].raw_shape[1], ==, 1000);
+  g_assert_cmpint (set->side[1].raw_ndim, ==, 2);
+  g_assert_cmpint (set->side[1].raw_shape[0], ==, 1);
+  g_assert_cmpint (set->side[1].raw_shape[1], ==, 500);
+  g_assert_cmpuint (set->side[1].raw_numel, ==, 500);
+
+  g_assert_cmpuint (g_strv_length (set->class_names), ==, 5);
+  g_assert_cmpstr (set->class_names[4], ==, "R");
+
+  for (guint i = 0; i < set->n_windows; i++)
+    {
+      double t0 = set->onsets[i];
+      const float *eeg = set->side[0].data + i * set->side[0].raw_numel;
+      const float *ecg = set->side[1].data + i * set->side[1].raw_numel;
+      double mean = 0, var = 0, corr = 0, ref2 = 0;
+      int want;
+
+      g_assert_cmpfloat_with_epsilon (t0, 2.5 * i, 1e-9);
+      g_assert_cmpuint (set->recording_index[i], ==, 0);
+      want = expected_label (classes, 6, 10, t0, t0 + 5, 0.8);
+      saw_tie |= want == -1;
+      g_assert_cmpint (set->labels[i], ==, want);
+
+      /* LaBraM: every channel is its sine in µV at 200 Hz (linear
+       * interpolation error of a 12 Hz sine at 500 Hz is < 0.2 µV; the
+       * 16-bit quantisation much less). */
+      for (int c = 0; c < 6; c++)
+        for (int j = 0; j < 1000; j += 7)
+          {
+            double pos = (floor (t0 * 200 + 0.5) + j) * pos_scale / EEG_FS;
+            double want_v = 50 * sin (2 * G_PI * eeg_freq[c] * pos);
+
+            g_assert_cmpfloat (fabs (eeg[c * 1000 + j] - want_v), <, 0.5);
+          }
+      /* HuBERT: per-window z-score; the 1.2 Hz sine passes the 0.05–47 Hz band. */
+      for (int j = 0; j < 500; j++)
+        mean += ecg[j];
+      mean /= 500;
+      for (int j = 0; j < 500; j++)
+        {
+          double r = sin (2 * G_PI * 1.2 * (t0 + j / 100.0));
+
+          var += (ecg[j] - mean) * (ecg[j] - mean);
+          corr += ecg[j] * r;
+          ref2 += r * r;
+        }
+      g_assert_cmpfloat (fabs (mean), <, 1e-4);
+      g_assert_cmpfloat (fabs (sqrt (var / 500) - 1), <, 1e-4);
+      g_assert_cmpfloat (corr / sqrt (ref2 * 500), >, 0.98);
+    }
+  g_assert_true (saw_tie);  /* the 2.5-s step really crosses epoch boundaries */
+}
+
+/* Explicit channels; the whole-recording z-score of the WESAD-style chain. */
+static void
+test_explicit_channels (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = write_psg (f->dir);
+  g_autofree char *manifest_path = g_build_filename (f->dir, "run.tsv", NULL);
+  g_autofree char *text = g_strdup_printf ("path\tsubject\trole\tlabels\tchannels\n"
+                                           "%s\tS1\tpair\tlabel:task\tEEG= eeg o1-m2 ,EEG Fp1;ECG=ecg\n",
+                                           path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxManifest) manifest = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
+  BxWindowParams params;
+  double sum = 0, sum2 = 0;
+  gsize n = 0;
+
+  (void) data;
+  g_assert_true (g_file_set_contents (manifest_path, text, -1, NULL));
+  manifest = bx_manifest_load (manifest_path, &error);
+  g_assert_no_error (error);
+  bx_window_params_init (&params);
+  params.window_seconds = 10;
+  params.step_seconds = 10;
+  params.n_sides = 2;
+  params.per_window_filter = FALSE;
+  params.per_window_zscore = FALSE;
+  set = bx_windows_from_manifest (manifest, BX_ROLE_PAIR, &params, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (set->n_windows, ==, 6);
+  g_assert_cmpuint (set->side[0].n_channels, ==, 2);
+  g_assert_cmpstr (set->side[0].channel_labels[0], ==, "EEG O1-M2");
+  g_assert_cmpstr (set->side[0].channel_labels[1], ==, "EEG Fp1");
+  g_assert_cmpstr (set->class_names[0], ==, "task");
+  g_assert_null (set->class_names[1]);
+  g_assert_cmpstr (g_ptr_array_index (set->subjects, 0), ==, "S1");
+  for (guint i = 0; i < set->n_windows; i++)
+    {
+      g_assert_cmpint (set->labels[i], ==, 0);
+      /* Fp1 (second row) is a 30 µV 20 Hz sine: std 30/√2 µV. */
+      double mean, std;
+
+      g_assert_true (bx_mean_std (set->side[0].data + i * set->side[0].raw_numel + 2000, 2000, &mean, &std, NULL));
+      g_assert_cmpfloat (fabs (std - 30 / G_SQRT2), <, 0.5);
+    }
+  /* Over the recording (not per window): mean 0, std 1 across all windows. */
+  for (guint i = 0; i < set->n_windows * set->side[1].raw_numel; i++)
+    {
+      sum += set->side[1].data[i];
+      sum2 += set->side[1].data[i] * set->side[1].data[i];
+      n++;
+    }
+  g_assert_cmpfloat (fabs (sum / n), <, 1e-3);
+  g_assert_cmpfloat (fabs (sqrt (sum2 / n) - 1), <, 1e-3);
+  bx_window_set_free (g_steal_pointer (&set));
+
+  /* A label the file does not have is an error naming file, modality and label. */
+  g_free (text);
+  text = g_strdup_printf ("path\tsubject\trole\tlabels\tchannels\n%s\tS1\tpair\tnone\tEEG=EEG F3-M2,Pz\n", path);
+  g_assert_true (g_file_set_contents (manifest_path, text, -1, NULL));
+  bx_manifest_free (manifest);
+  manifest = bx_manifest_load (manifest_path, &error);
+  g_assert_no_error (error);
+  set = bx_windows_from_manifest (manifest, BX_ROLE_PAIR, &params, NULL, &error);
+  g_assert_null (set);
+  g_assert_error (error, BX_WINDOWS_ERROR, BX_WINDOWS_ERROR_CHANNEL);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "EEG channel 'Pz'"));
+}
+
+/* NormWear: 3 EMG channels, 3-s windows → (3, 3, 388, 65); equals linear
+ * 500 → 130 Hz over the recording, per-channel z-score, then spec_cwt. */
+static void
+test_normwear (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "emg.edf", NULL);
+  const gint64 n = 10 * 500;
+  float *x[3];
+  BxWriteChannel ch[3];
+  static const char *const labels[3] = { "EMG Chin1", "EMG Chin2", "EMG Leg" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxRecording) rec = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
+  BxWindowParams params;
+
+  (void) data;
+  for (int c = 0; c < 3; c++)
+    {
+      x[c] = sine (n, 500, 20 + 10 * c, 13 + 11 * c, 0);
+      ch[c] = channel (labels[c], "uV", 500, x[c], n);
+    }
+  g_assert_true (bx_edf_write (path, NULL, ch, 3, NULL, &error));
+  for (int c = 0; c < 3; c++)
+    g_free (x[c]);
+  rec = bx_recording_open (path, &error);
+  g_assert_no_error (error);
+  bx_window_params_init (&params);
+  params.window_seconds = 3;
+  params.step_seconds = 3;
+  params.modality[0] = BX_MODALITY_EMG;
+  params.recipe[0] = BX_PREP_NORMWEAR_EMG;
+  set = bx_windows_from_recording (rec, &params, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (set->n_windows, ==, 3);
+  g_assert_cmpint (set->side[0].raw_ndim, ==, 4);
+  g_assert_cmpint (set->side[0].raw_shape[0], ==, 3);
+  g_assert_cmpint (set->side[0].raw_shape[1], ==, 3);
+  g_assert_cmpint (set->side[0].raw_shape[2], ==, 388);
+  g_assert_cmpint (set->side[0].raw_shape[3], ==, 65);
+  g_assert_cmpuint (set->side[0].raw_numel, ==, 3 * 3 * 388 * 65);
+  for (int c = 0; c < 3; c++)
+    {
+      g_autofree float *raw = g_new (float, n);
+      g_autofree float *y = NULL;
+      g_autofree float *cwt = g_new (float, 3 * 388 * 65);
+      gsize n130;
+
+      g_assert_cmpstr (set->side[0].channel_labels[c], ==, labels[c]);
+      g_assert_true (bx_recording_read (rec, (guint) c, 0, n, raw, &error));
+      y = bx_resample_linear (raw, n, 500, 130, &n130, &error);
+      g_assert_cmpuint (n130, ==, 1300);
+      g_assert_true (bx_zscore (y, n130, &error));
+      for (guint i = 0; i < set->n_windows; i++)
+        {
+          const float *got = set->side[0].data + i * set->side[0].raw_numel + c * 3 * 388 * 65;
+
+          g_assert_true (bx_spec_cwt (y + i * 390, 390, cwt, &error));
+          for (int j = 0; j < 3 * 388 * 65; j++)
+            g_assert_cmpfloat (fabs (got[j] - cwt[j]), <, 1e-4 * (1 + fabs (cwt[j])));
+        }
+    }
+}
+
+/* An EDF+D file made from one of ours by editing the time-keeping TALs of
+ * records 10..19 ("+1X" → "+3X"): segments [0, 10) and [30, 40) s. */
+static void
+test_gap (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "gap.edf", NULL);
+  const gint64 n = 20 * 200;
+  g_autofree float *x = sine (n, 200, 40, 6, 0);
+  BxWriteChannel ch = channel ("EEG Cz", "uV", 200, x, n);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxRecording) rec = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
+  g_autofree char *bytes = NULL;
+  g_autofree float *raw = g_new (float, n);
+  gsize len;
+  char *p;
+  BxWindowParams params;
+  static const double want_onsets[8] = { 0, 2, 4, 6, 30, 32, 34, 36 };
+  guint n_gap = 0, n_end = 0;
+
+  (void) data;
+  g_assert_true (bx_edf_write (path, NULL, &ch, 1, NULL, &error));
+  g_assert_true (g_file_get_contents (path, &bytes, &len, &error));
+  p = g_strstr_len (bytes, (gssize) len, "EDF+C");
+  g_assert_nonnull (p);
+  p[4] = 'D';
+  for (int r = 10; r < 20; r++)
+    {
+      char tal[6] = { '+', '1', (char) ('0' + r - 10), 0x14, 0x14, 0 };
+
+      p = NULL;
+      for (gsize i = 0; i + 5 <= len && p == NULL; i++)
+        if (memcmp (bytes + i, tal, 5) == 0)
+          p = bytes + i;
+      g_assert_nonnull (p);
+      p[1] = '3';
+    }
+  g_assert_true (g_file_set_contents (path, bytes, (gssize) len, &error));
+  rec = bx_recording_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bx_recording_get_n_segments (rec), ==, 2);
+  g_assert_true (bx_recording_read (rec, 0, 0, n, raw, &error));
+
+  bx_window_params_init (&params);
+  params.window_seconds = 4;
+  params.step_seconds = 2;
+  set = bx_windows_from_recording (rec, &params, NULL, &error);
+  g_assert_no_error (error);
+  /* Onsets 0, 2, ..., 38 (< 40 s): only those inside one segment stay. */
+  g_assert_cmpuint (set->n_windows, ==, 8);
+  g_assert_cmpuint (set->n_skipped, ==, 20 - 8);
+  for (guint i = 0; i < 8; i++)
+    {
+      /* 200 Hz: LaBraM's resampling is a copy, so the window is the data of
+       * its segment (the second one starts at data sample 10 · 200). */
+      gsize first = (gsize) ((want_onsets[i] < 30 ? want_onsets[i] : want_onsets[i] - 20) * 200);
+
+      g_assert_cmpfloat (set->onsets[i], ==, want_onsets[i]);
+      g_assert_cmpint (set->labels[i], ==, -1);
+      g_assert_cmpmem (set->side[0].data + i * 800, 800 * sizeof (float), raw + first, 800 * sizeof (float));
+    }
+  for (guint i = 0; i < set->skip_reasons->len; i++)
+    {
+      const char *r = g_ptr_array_index (set->skip_reasons, i);
+
+      n_gap += strstr (r, "crosses a gap") != NULL;
+      n_end += strstr (r, "past the end") != NULL;
+      g_assert_nonnull (strstr (r, "gap.edf"));
+    }
+  /* Reasons are bounded: 4 listed, then one line counting the rest. */
+  g_assert_cmpuint (set->skip_reasons->len, ==, 5);
+  g_assert_cmpuint (n_gap, ==, 4);
+  g_assert_cmpuint (n_end, ==, 0);  /* the one at 38 s is among the 8 not listed */
+  g_assert_nonnull (strstr (g_ptr_array_index (set->skip_reasons, 4), "8 more"));
+}
+
+/* NaN in a segment: the windows holding it are dropped with a reason, the
+ * samples are filled (so whole-recording filters stay finite), others kept. */
+static void
+test_nan_and_flat (Fixture *f, gconstpointer data)
+{
+  const gsize n = 1000;
+  g_autofree float *x = sine ((gint64) n, 100, 1, 3, 0);
+  guint seg[5] = { 0, 0, 0, 0, 1 };
+  double offset[5] = { 0, 2, 4, 6, 0 };
+  char *bad[6] = { NULL };
+  g_autofree char *path = g_build_filename (f->dir, "flat.edf", NULL);
+  g_autofree float *flat = g_new0 (float, 3000);
+  BxWriteChannel ch = channel ("EEG Cz", "uV", 200, flat, 3000);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxRecording) rec = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
+  BxWindowParams params;
+
+  (void) data;
+  x[250] = NAN;
+  x[251] = INFINITY;
+  for (gsize i = 600; i < 800; i++)
+    x[i] = 0.25f;
+  bad[1] = g_strdup ("already bad");
+  bx_windows_scan_segment (x, n, 1000, 100, "EEG X", 0, 5, seg, offset, 2, bad);
+  g_assert_null (bad[0]);
+  g_assert_cmpstr (bad[1], ==, "already bad");     /* [2, 4) s holds the NaN but keeps its first reason */
+  g_assert_null (bad[2]);
+  g_assert_nonnull (bad[3]);                        /* [6, 8) s: 0.25 everywhere */
+  g_assert_nonnull (strstr (bad[3], "flat"));
+  g_assert_null (bad[4]);                           /* another segment */
+  for (gsize i = 0; i < n; i++)
+    g_assert_true (isfinite (x[i]));
+  g_assert_cmpfloat (fabs (x[100] - 1000 * sin (2 * G_PI * 3 * 1.0)), <, 1e-2);  /* scaled */
+  offset[1] = 2;
+  g_free (bad[1]);
+  bad[1] = NULL;
+  g_free (bad[3]);
+  bad[3] = NULL;
+  x[250] = NAN;
+  bx_windows_scan_segment (x, n, 1, 100, "EEG X", 0, 5, seg, offset, 2, bad);
+  g_assert_nonnull (bad[1]);
+  g_assert_nonnull (strstr (bad[1], "non-finite samples in channel 'EEG X'"));
+  for (int i = 0; i < 5; i++)
+    g_free (bad[i]);
+
+  /* A recording without a usable window is an error naming it. */
+  g_assert_true (bx_edf_write (path, NULL, &ch, 1, NULL, &error));
+  rec = bx_recording_open (path, &error);
+  g_assert_no_error (error);
+  bx_window_params_init (&params);
+  params.window_seconds = 5;
+  params.step_seconds = 5;
+  set = bx_windows_from_recording (rec, &params, NULL, &error);
+  g_assert_null (set);
+  g_assert_error (error, BX_WINDOWS_ERROR, BX_WINDOWS_ERROR_SIGNAL);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "flat"));
+}
+
+/* An ECG at 10 Hz cannot feed HuBERT's 500 Hz chain: the error says what is needed. */
+static void
+test_wrong_rate (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "slow.edf", NULL);
+  g_autofree float *eeg = sine (20 * 200, 200, 20, 10, 0);
+  g_autofree float *ecg = sine (20 * 10, 10, 1, 1, 0);
+  BxWriteChannel ch[2] = { channel ("EEG C3", "uV", 200, eeg, 20 * 200), channel ("ECG", "mV", 10, ecg, 200) };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxRecording) rec = NULL;
+  BxWindowSet *set;
+  BxWindowParams params;
+
+  (void) data;
+  g_assert_true (bx_edf_write (path, NULL, ch, 2, NULL, &error));
+  rec = bx_recording_open (path, &error);
+  g_assert_no_error (error);
+  bx_window_params_init (&params);
+  params.window_seconds = 5;
+  params.step_seconds = 5;
+  params.n_sides = 2;
+  set = bx_windows_from_recording (rec, &params, NULL, &error);
+  g_assert_null (set);
+  g_assert_error (error, BX_WINDOWS_ERROR, BX_WINDOWS_ERROR_SIGNAL);
+  g_assert_nonnull (strstr (error->message, "10 Hz"));
+  g_assert_nonnull (strstr (error->message, "100 Hz"));
+  g_assert_nonnull (strstr (error->message, "ECG"));
+  g_clear_error (&error);
+
+  /* LaBraM needs whole-second windows. */
+  params.n_sides = 1;
+  params.window_seconds = 2.5;
+  set = bx_windows_from_recording (rec, &params, NULL, &error);
+  g_assert_null (set);
+  g_assert_error (error, BX_WINDOWS_ERROR, BX_WINDOWS_ERROR_SIGNAL);
+}
+
+static void
+count_progress (const BxJobProgress *progress, gpointer user_data)
+{
+  g_assert_cmpstr (progress->stage, ==, "windows");
+  (*(guint *) user_data)++;
+}
+
+static void
+test_job (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = write_psg (f->dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxRecording) rec = bx_recording_open (path, &error);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (BxJob) job = NULL;
+  BxWindowSet *set;
+  BxWindowParams params;
+  guint n_reports = 0;
+
+  (void) data;
+  bx_window_params_init (&params);
+  params.window_seconds = 5;
+  params.step_seconds = 5;
+  job = bx_job_new (cancellable, count_progress, &n_reports);
+  set = bx_windows_from_recording (rec, &params, job, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (set->n_windows, ==, 12);
+  g_assert_cmpuint (n_reports, >=, 1);
+  bx_window_set_free (set);
+  g_cancellable_cancel (cancellable);
+  set = bx_windows_from_recording (rec, &params, job, &error);
+  g_assert_null (set);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* ---- eegmat: 2 subjects, rest vs task, EEG + ECG ---- */
+
+static void
+test_eegmat (Fixture *f, gconstpointer data)
+{
+  static const char *const files[4] = { "eegmat/Subject00_1.edf", "eegmat/Subject00_2.edf",
+                                         "eegmat/Subject01_1.edf", "eegmat/Subject01_2.edf" };
+  g_autofree char *manifest_path = g_build_filename (f->dir, "eegmat.tsv", NULL);
+  GString *text = g_string_new ("path\tsubject\trole\tlabels\tchannels\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxManifest) manifest = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
+  BxWindowParams params;
+  guint expected[4], expected_total = 0, offset = 0;
+  gint64 t_start;
+
+  (void) data;
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *path = bx_test_shared_data_path (files[i]);
+      g_autoptr (BxRecording) rec = NULL;
+
+      if (path == NULL)
+        {
+          g_string_free (text, TRUE);
+          return;
+        }
+      rec = bx_recording_open (path, &error);
+      g_assert_no_error (error);
+      /* Windows of 5 s, step 5 s, over the file's duration. */
+      expected[i] = (guint) floor ((bx_recording_get_duration (rec) - 5) / 5 + 1e-9) + 1;
+      expected_total += expected[i];
+      g_string_append_printf (text, "%s\tS%02d\ttrain,pair\tlabel:%s\tauto\n", path, i / 2,
+                              i % 2 ? "task" : "rest");
+    }
+  g_assert_cmpuint (expected[0], ==, 36);  /* 182 s of rest, 62 s of task */
+  g_assert_cmpuint (expected[1], ==, 12);
+  g_assert_true (g_file_set_contents (manifest_path, text->str, -1, NULL));
+  g_string_free (text, TRUE);
+  manifest = bx_manifest_load (manifest_path, &error);
+  g_assert_no_error (error);
+
+  bx_window_params_init (&params);
+  params.window_seconds = 5;
+  params.step_seconds = 5;
+  params.n_sides = 2;
+  t_start = g_get_monotonic_time ();
+  set = bx_windows_from_manifest (manifest, BX_ROLE_PAIR, &params, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("eegmat: 4 files windowed in %.3f s", (g_get_monotonic_time () - t_start) / 1e6);
+  g_assert_cmpuint (set->n_windows, ==, expected_total);
+  g_assert_cmpuint (set->recordings->len, ==, 4);
+  g_assert_cmpstr (set->class_names[0], ==, "rest");
+  g_assert_cmpstr (set->class_names[1], ==, "task");
+  g_assert_cmpuint (set->side[0].n_channels, ==, 6);
+  g_assert_cmpstr (set->side[0].channel_labels[0], ==, "EEG F3");
+  g_assert_cmpstr (set->side[0].channel_labels[5], ==, "EEG O2");
+  g_assert_cmpstr (set->side[1].channel_labels[0], ==, "ECG ECG");
+  for (guint r = 0; r < 4; r++)
+    {
+      g_assert_cmpstr (g_ptr_array_index (set->subjects, r), ==, r < 2 ? "S00" : "S01");
+      for (guint k = 0; k < expected[r]; k++)
+        {
+          guint i = offset + k;
+          const float *eeg = set->side[0].data + (gsize) i * set->side[0].raw_numel;
+          const float *ecg = set->side[1].data + (gsize) i * set->side[1].raw_numel;
+          double mean, std;
+
+          g_assert_cmpuint (set->recording_index[i], ==, r);
+          g_assert_cmpfloat (set->onsets[i], ==, 5.0 * k);
+          g_assert_cmpint (set->labels[i], ==, (int) (r % 2));
+          g_assert_true (bx_mean_std (ecg, 500, &mean, &std, NULL));
+          g_assert_cmpfloat (fabs (mean), <, 1e-4);
+          g_assert_cmpfloat (fabs (std - 1), <, 1e-4);
+          /* Scalp EEG in µV: a few to a few hundred µV of spread per channel
+           * (in V or mV it would be far below 1). */
+          for (int c = 0; c < 6; c++)
+            {
+              g_assert_true (bx_mean_std (eeg + c * 1000, 1000, &mean, &std, NULL));
+              g_assert_cmpfloat (std, >, 1);
+              g_assert_cmpfloat (std, <, 500);
+            }
+        }
+      offset += expected[r];
+    }
+}
+
+/* ---- prepared tensors ---- */
+
+static void
+test_npy (Fixture *f, gconstpointer data)
+{
+  g_autofree char *old_path = g_build_filename (f->dir, "eeg.npy", NULL);
+  g_autofree char *new_path = g_build_filename (f->dir, "ecg.npy", NULL);
+  g_autofree char *short_path = g_build_filename (f->dir, "ecg_short.npy", NULL);
+  g_autofree char *labels_path = g_build_filename (f->dir, "labels.npy", NULL);
+  const gint64 old_shape[3] = { 4, 6, 600 }, new_shape[3] = { 4, 1, 300 }, short_shape[2] = { 3, 300 };
+  const gint64 labels_shape[1] = { 4 };
+  g_autofree double *eeg = g_new (double, 4 * 6 * 600);
+  g_autofree float *ecg = g_new (float, 4 * 300);
+  const gint64 labels[4] = { 0, 1, -1, 1 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
+
+  (void) data;
+  for (int i = 0; i < 4 * 6 * 600; i++)
+    eeg[i] = sin (i * 0.01) * 30 + i * 1e-3;
+  for (int i = 0; i < 4 * 300; i++)
+    ecg[i] = (float) cos (i * 0.02);
+  g_assert_true (bx_npy_write (old_path, BX_DTYPE_F64, 3, old_shape, eeg, &error));
+  g_assert_true (bx_npy_write_float (new_path, 3, new_shape, ecg, &error));
+  g_assert_true (bx_npy_write_float (short_path, 2, short_shape, ecg, &error));
+  g_assert_true (bx_npy_write (labels_path, BX_DTYPE_I64, 1, labels_shape, labels, &error));
+  g_assert_no_error (error);
+
+  set = bx_windows_from_npy (old_path, new_path, labels_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (set->n_windows, ==, 4);
+  g_assert_cmpuint (set->n_sides, ==, 2);
+  g_assert_cmpint (set->side[0].raw_ndim, ==, 2);
+  g_assert_cmpint (set->side[0].raw_shape[0], ==, 6);
+  g_assert_cmpint (set->side[0].raw_shape[1], ==, 600);
+  g_assert_cmpint (set->side[0].recipe, ==, BX_PREP_LABRAM_EEG);
+  g_assert_cmpint (set->side[1].recipe, ==, BX_PREP_HUBERT_ECG);
+  g_assert_cmpuint (set->side[1].raw_numel, ==, 300);
+  for (int i = 0; i < 4 * 6 * 600; i++)
+    g_assert_cmpfloat (set->side[0].data[i], ==, (float) eeg[i]);
+  g_assert_cmpmem (set->side[1].data, 4 * 300 * sizeof (float), ecg, 4 * 300 * sizeof (float));
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpint (set->labels[i], ==, (int) labels[i]);
+  g_assert_cmpuint (g_strv_length (set->class_names), ==, 2);
+  bx_window_set_free (g_steal_pointer (&set));
+
+  /* N must agree: the error names both files and shapes. */
+  set = bx_windows_from_npy (old_path, short_path, NULL, &error);
+  g_assert_null (set);
+  g_assert_error (error, BX_WINDOWS_ERROR, BX_WINDOWS_ERROR_NPY);
+  g_assert_nonnull (strstr (error->message, old_path));
+  g_assert_nonnull (strstr (error->message, short_path));
+  g_assert_nonnull (strstr (error->message, "(4, 6, 600)"));
+  g_assert_nonnull (strstr (error->message, "(3, 300)"));
+  g_clear_error (&error);
+  /* Labels of the wrong length; labels that are floats. */
+  set = bx_windows_from_npy (short_path, NULL, labels_path, &error);
+  g_assert_null (set);
+  g_assert_error (error, BX_WINDOWS_ERROR, BX_WINDOWS_ERROR_NPY);
+  g_assert_nonnull (strstr (error->message, labels_path));
+  g_clear_error (&error);
+  set = bx_windows_from_npy (new_path, NULL, new_path, &error);
+  g_assert_null (set);
+  g_assert_error (error, BX_WINDOWS_ERROR, BX_WINDOWS_ERROR_NPY);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/windows/paired-synthetic", test_paired_synthetic);
+  ADD ("/windows/explicit-channels", test_explicit_channels);
+  ADD ("/windows/normwear", test_normwear);
+  ADD ("/windows/edf-d-gap", test_gap);
+  ADD ("/windows/nan-and-flat", test_nan_and_flat);
+  ADD ("/windows/wrong-rate", test_wrong_rate);
+  ADD ("/windows/job", test_job);
+  ADD ("/windows/eegmat", test_eegmat);
+  ADD ("/windows/npy", test_npy);
+#undef ADD
+  return g_test_run ();
+}
