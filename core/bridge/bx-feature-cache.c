@@ -271,7 +271,7 @@ bx_feature_cache_get (const char *dir, const BxFeatureCacheKey *key, BxModel *ol
             bx_job_progress (job, "features", "cached", 1.0, NAN, NULL);
           return f;
         }
-      g_warning ("ignoring feature cache entry %s: %s", path, local != NULL ? local->message : "wrong size");
+      g_message ("ignoring feature cache entry %s: %s", path, local != NULL ? local->message : "wrong size");
       bx_pair_features_free (f);
       g_clear_error (&local);
     }
@@ -281,6 +281,6 @@ bx_feature_cache_get (const char *dir, const BxFeatureCacheKey *key, BxModel *ol
   if (f == NULL)
     return NULL;
   if (g_mkdir_with_parents (dir, 0755) != 0 || !bx_feature_cache_save (path, k, f, &local))
-    g_warning ("could not write the feature cache %s: %s", path, local != NULL ? local->message : g_strerror (errno));
+    g_message ("could not write the feature cache %s: %s", path, local != NULL ? local->message : g_strerror (errno));
   return f;
 }
