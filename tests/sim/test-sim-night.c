@@ -18,9 +18,9 @@ reduced_params (BxSimParams *p, guint64 seed, double hours)
   bx_sim_params_init (p);
   p->seed = seed;
   p->hours = hours;
-  p->eeg_rate = p->eog_rate = p->emg_rate = p->ecg_rate = 128.0;
-  p->ppg_rate = 64.0;
-  p->resp_rate = 16.0;
+  p->eeg_rate = p->eog_rate = p->emg_rate = p->ecg_rate = 100.0;
+  p->ppg_rate = 50.0;
+  p->resp_rate = 10.0;
 }
 
 static const BxSimNight *
@@ -339,13 +339,13 @@ test_channels (void)
     const char *unit;
     double rate;
   } expected[] = {
-    { "EEG F3-M2", BX_MODALITY_EEG, "uV", 128 },   { "EEG F4-M1", BX_MODALITY_EEG, "uV", 128 },
-    { "EEG C3-M2", BX_MODALITY_EEG, "uV", 128 },   { "EEG C4-M1", BX_MODALITY_EEG, "uV", 128 },
-    { "EEG O1-M2", BX_MODALITY_EEG, "uV", 128 },   { "EEG O2-M1", BX_MODALITY_EEG, "uV", 128 },
-    { "EOG E1-M2", BX_MODALITY_EOG, "uV", 128 },   { "EOG E2-M1", BX_MODALITY_EOG, "uV", 128 },
-    { "EMG Chin", BX_MODALITY_EMG, "uV", 128 },    { "ECG II", BX_MODALITY_ECG, "mV", 128 },
-    { "Pleth", BX_MODALITY_PPG, "au", 64 },        { "Resp Flow", BX_MODALITY_RESP, "L/s", 16 },
-    { "Resp Thorax", BX_MODALITY_RESP, "au", 16 }, { "SpO2", BX_MODALITY_SPO2, "%", 1 },
+    { "EEG F3-M2", BX_MODALITY_EEG, "uV", 100 },   { "EEG F4-M1", BX_MODALITY_EEG, "uV", 100 },
+    { "EEG C3-M2", BX_MODALITY_EEG, "uV", 100 },   { "EEG C4-M1", BX_MODALITY_EEG, "uV", 100 },
+    { "EEG O1-M2", BX_MODALITY_EEG, "uV", 100 },   { "EEG O2-M1", BX_MODALITY_EEG, "uV", 100 },
+    { "EOG E1-M2", BX_MODALITY_EOG, "uV", 100 },   { "EOG E2-M1", BX_MODALITY_EOG, "uV", 100 },
+    { "EMG Chin", BX_MODALITY_EMG, "uV", 100 },    { "ECG II", BX_MODALITY_ECG, "mV", 100 },
+    { "Pleth", BX_MODALITY_PPG, "au", 50 },        { "Resp Flow", BX_MODALITY_RESP, "L/s", 10 },
+    { "Resp Thorax", BX_MODALITY_RESP, "au", 10 }, { "SpO2", BX_MODALITY_SPO2, "%", 1 },
     { "Position", BX_MODALITY_POSITION, "", 1 },
   };
 
