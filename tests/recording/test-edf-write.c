@@ -428,6 +428,32 @@ test_discontinuous (Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon (bx_recording_get_sample_time (rec, 0, 399), 8.99, 1e-9);
   g_assert_false (bx_recording_read_edflib (rec, 0, 0, 10, got, &error));
   g_assert_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_IO);
+  g_clear_error (&error);
+  g_clear_pointer (&rec, bx_recording_unref);
+
+  /* The same jump in a file that claims to be continuous: one segment (the
+   * header is believed) and a warning that names the record. */
+  p = g_strstr_len (bytes, (gssize)len, "EDF+D");
+  p[4] = 'C';
+  g_assert_true (g_file_set_contents (path, bytes, (gssize)len, &error));
+  rec = bx_recording_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bx_recording_get_n_segments (rec), ==, 1);
+  g_assert_nonnull (bx_recording_get_warnings (rec)[0]);
+  g_assert_nonnull (
+      strstr (bx_recording_get_warnings (rec)[0], "data record 3 starts at 7 s instead of 2 s"));
+
+  /* A discontinuous file without time-keeping in a record cannot place it. */
+  g_clear_pointer (&rec, bx_recording_unref);
+  p[4] = 'D';
+  p = find_bytes (bytes, len, "+8\x14\x14", 4);
+  g_assert_nonnull (p);
+  p[0] = '\0';
+  g_assert_true (g_file_set_contents (path, bytes, (gssize)len, &error));
+  rec = bx_recording_open (path, &error);
+  g_assert_null (rec);
+  g_assert_error (error, BX_RECORDING_ERROR, BX_RECORDING_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "data record 4 has no time-keeping annotation"));
 }
 
 /* Refusals name the file and the problem, and leave no file behind; an
