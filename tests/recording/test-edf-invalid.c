@@ -358,6 +358,57 @@ test_bad_tal (Fixture *f, gconstpointer data)
                   "data record 2: malformed annotation (TAL) 'x1");
 }
 
+/* Random byte changes in the headers and the first records' annotations:
+ * whatever happens, no crash (ASan watches), and a refusal names the file;
+ * what opens can be read in full. */
+static void
+test_mutations (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "mutant.edf", NULL);
+  GRand *rand = g_rand_new_with_seed (20240229);
+  gsize span;
+  guint opened = 0, refused = 0;
+  static const char interesting[] = { '\0', ' ', '-', '+', '.', '0', '9', 'x', '\x14', '\x15', '\xff' };
+
+  if (f->bytes == NULL)
+    return;
+  span = MIN (f->len, 256 * ((gsize)f->n_signals + 1) + 4096);
+  for (int k = 0; k < 150; k++)
+    {
+      g_autofree char *copy = g_memdup2 (f->bytes, f->len);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (BxRecording) rec = NULL;
+      int changes = g_rand_int_range (rand, 1, 4);
+
+      for (int j = 0; j < changes; j++)
+        copy[g_rand_int_range (rand, 0, (gint32)span)]
+            = interesting[g_rand_int_range (rand, 0, (gint32)G_N_ELEMENTS (interesting))];
+      write_file (path, copy, f->len);
+      rec = bx_recording_open (path, &error);
+      if (rec == NULL)
+        {
+          g_assert_nonnull (error);
+          g_assert_nonnull (strstr (error->message, "mutant.edf"));
+          refused++;
+          continue;
+        }
+      g_assert_no_error (error);
+      opened++;
+      for (guint c = 0; c < bx_recording_get_n_channels (rec); c++)
+        {
+          const BxChannel *ch = bx_recording_get_channel (rec, c);
+          g_autofree float *samples = g_new (float, MAX (ch->n_samples, 1));
+
+          g_assert_true (bx_recording_read (rec, c, 0, ch->n_samples, samples, &error));
+        }
+    }
+  g_rand_free (rand);
+  g_test_message ("%u mutants opened, %u refused", opened, refused);
+  /* Both outcomes occur: some bytes are in free text, some in numbers. */
+  g_assert_cmpuint (opened, >, 0);
+  g_assert_cmpuint (refused, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -378,5 +429,7 @@ main (int argc, char **argv)
               test_tolerated, fixture_teardown);
   g_test_add ("/recording/invalid/bad-tal", Fixture, "edf-corpus/valid/test_utf8_annotations.edf",
               fixture_setup, test_bad_tal, fixture_teardown);
+  g_test_add ("/recording/invalid/mutations", Fixture, "edf-corpus/valid/test_utf8_annotations.edf",
+              fixture_setup, test_mutations, fixture_teardown);
   return g_test_run ();
 }
