@@ -79,6 +79,36 @@ get_night_path (void)
   return night_path;
 }
 
+static void
+test_simulate_deterministic (void)
+{
+  const char *first = get_night_path ();
+  g_autofree char *second = g_build_filename (tmpdir, "again.edf", NULL);
+  g_autofree char *other = g_build_filename (tmpdir, "other.edf", NULL);
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+  gsize la = 0, lb = 0, lc = 0;
+  g_auto (Run) run;
+  g_auto (Run) run_other;
+
+  /* Same seed and rates, one worker thread instead of all: the same bytes. */
+  g_assert_cmpint (run_cli (&run, "simulate", "-q", "--threads", "1", "--hours", "0.5", "--seed", "3",
+                            "--eeg-rate", "128", "--eog-rate", "128", "--emg-rate", "128", "--ecg-rate",
+                            "128", "--ppg-rate", "64", "--resp-rate", "16", "-o", second, NULL),
+                   ==, 0);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_true (g_file_get_contents (first, &a, &la, NULL));
+  g_assert_true (g_file_get_contents (second, &b, &lb, NULL));
+  g_assert_cmpmem (a, la, b, lb);
+  /* Another seed: another file of the same size. */
+  g_assert_cmpint (run_cli (&run_other, "simulate", "-q", "--hours", "0.5", "--seed", "4", "--eeg-rate",
+                            "128", "--eog-rate", "128", "--emg-rate", "128", "--ecg-rate", "128",
+                            "--ppg-rate", "64", "--resp-rate", "16", "-o", other, NULL),
+                   ==, 0);
+  g_assert_true (g_file_get_contents (other, &c, &lc, NULL));
+  g_assert_cmpuint (lc, ==, la);
+  g_assert_true (memcmp (a, c, la) != 0);
+}
+
 static JsonObject *
 parse_json (JsonParser *parser, const char *text)
 {
@@ -384,6 +414,7 @@ test_usage_errors (void)
   get_night_path ();
   /* info without a file, with two files, with an unknown option. */
   g_assert_cmpint (run_cli (&a, "info", NULL), ==, 2);
+  g_assert_nonnull (strstr (a.err, "FILE"));
   g_assert_cmpint (run_cli (&b, "info", night_path, night_path, NULL), ==, 2);
   g_assert_cmpint (run_cli (&c, "info", "--no-such-option", night_path, NULL), ==, 2);
   /* simulate without -o, with a bad length; an unwritable output is a failure (1). */
@@ -401,6 +432,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/simulate-info-text", test_simulate_info_text);
+  g_test_add_func ("/cli/simulate-deterministic", test_simulate_deterministic);
   g_test_add_func ("/cli/simulate-info-json", test_simulate_info_json);
   g_test_add_func ("/cli/info-invalid", test_info_invalid);
   g_test_add_func ("/cli/info-discontinuous", test_info_discontinuous);
