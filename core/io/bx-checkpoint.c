@@ -38,8 +38,8 @@ bx_io_map_file (const char *path, GError **error)
 }
 
 gboolean
-bx_io_write_atomic (const char *path, const void *const *chunks, const gsize *lengths, guint n, const char *what,
-                    GError **error)
+bx_io_write_atomic (const char *path, const void *const *chunks, const gsize *lengths, guint n,
+                    const char *what, GError **error)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GError) local = NULL;
@@ -59,7 +59,8 @@ bx_io_write_atomic (const char *path, const void *const *chunks, const gsize *le
       g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
     }
   if (!ok)
-    g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_WRITE, "%s: cannot write %s: %s", path, what, local->message);
+    g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_WRITE, "%s: cannot write %s: %s", path, what,
+                 local->message);
   return ok;
 }
 
@@ -92,12 +93,14 @@ bx_checkpoint_sha256 (const char *path, GError **error)
   return g_strdup (g_checksum_get_string (sum));
 }
 
-static const guint8 legacy_magic[] = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
+static const guint8 legacy_magic[]
+    = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19 };
 
 BxCheckpointFormat
 bx_checkpoint_detect (const guint8 *head, gsize len)
 {
-  if (len >= 4 && head[0] == 'P' && head[1] == 'K' && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6)))
+  if (len >= 4 && head[0] == 'P' && head[1] == 'K'
+      && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6)))
     return BX_CHECKPOINT_PYTORCH_ZIP;
   if (len >= 6 && memcmp (head, "\x93NUMPY", 6) == 0)
     return BX_CHECKPOINT_NPY;
@@ -131,13 +134,14 @@ bx_checkpoint_format_name (BxCheckpointFormat format)
 
 /* ----------------------------------------------------------- flattening */
 
-typedef struct {
+typedef struct
+{
   const char *display_name;
-  BxZip *zip;                 /* zip archives: storages are members */
-  const char *prefix;         /* "<archive>/" */
-  GHashTable *storages;       /* key → GBytes (legacy: filled up front; zip: cache) */
+  BxZip *zip;           /* zip archives: storages are members */
+  const char *prefix;   /* "<archive>/" */
+  GHashTable *storages; /* key → GBytes (legacy: filled up front; zip: cache) */
   BxStateDict *sd;
-  GHashTable *active;         /* containers on the current path (cycles) */
+  GHashTable *active; /* containers on the current path (cycles) */
   guint64 visits;
   guint64 copied, copy_limit; /* bytes materialised for non-contiguous views */
 } Flat;
@@ -150,16 +154,20 @@ get_storage (Flat *f, const BxPickleValue *s, const char *path, GError **error)
     return b;
   if (f->zip == NULL)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: tensor '%s' refers to storage '%s', which the file "
-                   "does not contain", f->display_name, path, s->storage.key);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                   "%s: tensor '%s' refers to storage '%s', which the file "
+                   "does not contain",
+                   f->display_name, path, s->storage.key);
       return NULL;
     }
   g_autofree char *member = g_strconcat (f->prefix, "data/", s->storage.key, NULL);
   const BxZipEntry *e = bx_zip_find (f->zip, member);
   if (e == NULL)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: tensor '%s' refers to storage '%s', but the archive "
-                   "has no member '%s'", f->display_name, path, s->storage.key, member);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                   "%s: tensor '%s' refers to storage '%s', but the archive "
+                   "has no member '%s'",
+                   f->display_name, path, s->storage.key, member);
       return NULL;
     }
   b = bx_zip_read (f->zip, e, error);
@@ -174,13 +182,16 @@ materialise (Flat *f, const BxPickleValue *v, const char *path, GError **error)
   const BxPickleValue *s = v->tensor.storage;
   if (bx_state_dict_size (f->sd) >= MAX_TENSORS)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT, "%s: more than %d tensors", f->display_name, MAX_TENSORS);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT, "%s: more than %d tensors", f->display_name,
+                   MAX_TENSORS);
       return FALSE;
     }
   if (!s->storage.dtype_known)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: tensor '%s' uses storage type %s, which is not "
-                   "supported", f->display_name, path, s->storage.type_name);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED,
+                   "%s: tensor '%s' uses storage type %s, which is not "
+                   "supported",
+                   f->display_name, path, s->storage.type_name);
       return FALSE;
     }
   GBytes *sb = get_storage (f, s, path, error);
@@ -189,28 +200,30 @@ materialise (Flat *f, const BxPickleValue *v, const char *path, GError **error)
   gsize es = bx_dtype_size (s->storage.dtype);
   gsize sbytes = g_bytes_get_size (sb);
   guint64 declared;
-  if (!g_uint64_checked_mul (&declared, (guint64) s->storage.numel, es) || declared > sbytes)
+  if (!g_uint64_checked_mul (&declared, (guint64)s->storage.numel, es) || declared > sbytes)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: storage '%s' declares %" G_GINT64_FORMAT " %s elements "
-                   "but holds only %zu bytes", f->display_name, s->storage.key, s->storage.numel,
-                   bx_dtype_name (s->storage.dtype), sbytes);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                   "%s: storage '%s' declares %" G_GINT64_FORMAT " %s elements "
+                   "but holds only %zu bytes",
+                   f->display_name, s->storage.key, s->storage.numel, bx_dtype_name (s->storage.dtype),
+                   sbytes);
       return FALSE;
     }
   guint64 avail = sbytes / es;
   guint ndim = v->tensor.ndim;
   const gint64 *shape = v->tensor.shape, *stride = v->tensor.stride;
-  guint64 numel = 1, last = (guint64) v->tensor.offset;
+  guint64 numel = 1, last = (guint64)v->tensor.offset;
   gboolean bad = v->tensor.offset < 0;
   for (guint i = 0; i < ndim && !bad; i++)
     {
-      if (shape[i] < 0 || stride[i] < 0 || !g_uint64_checked_mul (&numel, numel, (guint64) shape[i]))
+      if (shape[i] < 0 || stride[i] < 0 || !g_uint64_checked_mul (&numel, numel, (guint64)shape[i]))
         bad = TRUE;
     }
   if (!bad && numel > 0)
     for (guint i = 0; i < ndim && !bad; i++)
       {
         guint64 span;
-        if (!g_uint64_checked_mul (&span, (guint64) (shape[i] - 1), (guint64) stride[i])
+        if (!g_uint64_checked_mul (&span, (guint64)(shape[i] - 1), (guint64)stride[i])
             || !g_uint64_checked_add (&last, last, span))
           bad = TRUE;
       }
@@ -218,15 +231,16 @@ materialise (Flat *f, const BxPickleValue *v, const char *path, GError **error)
     {
       g_autofree char *ss = bx_shape_to_string (ndim, shape);
       g_autofree char *st = bx_shape_to_string (ndim, stride);
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: tensor '%s' (size %s, stride %s, offset %" G_GINT64_FORMAT
-                   ") does not fit in storage '%s' of %" G_GUINT64_FORMAT " elements", f->display_name, path, ss, st,
-                   v->tensor.offset, s->storage.key, avail);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                   "%s: tensor '%s' (size %s, stride %s, offset %" G_GINT64_FORMAT
+                   ") does not fit in storage '%s' of %" G_GUINT64_FORMAT " elements",
+                   f->display_name, path, ss, st, v->tensor.offset, s->storage.key, avail);
       return FALSE;
     }
   gboolean contiguous = TRUE;
   gint64 expect = 1;
   /* Only for numel > 0: then every partial product of the shape fits in int64. */
-  for (int i = (int) ndim - 1; i >= 0 && numel > 0; i--)
+  for (int i = (int)ndim - 1; i >= 0 && numel > 0; i--)
     {
       if (shape[i] != 1 && stride[i] != expect)
         contiguous = FALSE;
@@ -237,22 +251,26 @@ materialise (Flat *f, const BxPickleValue *v, const char *path, GError **error)
   if (numel == 0)
     data = g_bytes_new (NULL, 0);
   else if (contiguous)
-    data = g_bytes_new_from_bytes (sb, (gsize) v->tensor.offset * es, (gsize) nbytes);
+    data = g_bytes_new_from_bytes (sb, (gsize)v->tensor.offset * es, (gsize)nbytes);
   else
     {
       /* Views with stride 0 can be far larger than their storage: bound the copies by the file size. */
       if (nbytes > f->copy_limit - f->copied)
         {
-          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT, "%s: tensor '%s' would materialise %" G_GUINT64_FORMAT
-                       " bytes from a strided view, beyond the limit for this file", f->display_name, path, nbytes);
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT,
+                       "%s: tensor '%s' would materialise %" G_GUINT64_FORMAT
+                       " bytes from a strided view, beyond the limit for this file",
+                       f->display_name, path, nbytes);
           return FALSE;
         }
       const guint8 *src = g_bytes_get_data (sb, NULL);
-      guint8 *dst = g_try_malloc ((gsize) nbytes);
+      guint8 *dst = g_try_malloc ((gsize)nbytes);
       if (dst == NULL)
         {
-          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT, "%s: cannot allocate %" G_GUINT64_FORMAT " bytes for "
-                       "tensor '%s'", f->display_name, nbytes, path);
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT,
+                       "%s: cannot allocate %" G_GUINT64_FORMAT " bytes for "
+                       "tensor '%s'",
+                       f->display_name, nbytes, path);
           return FALSE;
         }
       f->copied += nbytes;
@@ -260,8 +278,8 @@ materialise (Flat *f, const BxPickleValue *v, const char *path, GError **error)
       gint64 off = v->tensor.offset;
       for (guint64 c = 0; c < numel; c++)
         {
-          memcpy (dst + c * es, src + (gsize) off * es, es);
-          for (int k = (int) ndim - 1; k >= 0; k--)
+          memcpy (dst + c * es, src + (gsize)off * es, es);
+          for (int k = (int)ndim - 1; k >= 0; k--)
             {
               idx[k]++;
               off += stride[k];
@@ -271,7 +289,7 @@ materialise (Flat *f, const BxPickleValue *v, const char *path, GError **error)
               idx[k] = 0;
             }
         }
-      data = g_bytes_new_take (dst, (gsize) nbytes);
+      data = g_bytes_new_take (dst, (gsize)nbytes);
     }
   g_autoptr (BxTensor) t = bx_tensor_new (path, s->storage.dtype, ndim, shape, data, error);
   if (t == NULL || !bx_state_dict_add (f->sd, t, error))
@@ -305,8 +323,9 @@ note (Flat *f, const char *path, const BxPickleValue *v)
       return;
     }
   g_autofree char *desc = bx_pickle_value_describe (v);
-  g_autofree char *line = v->kind == BX_PICKLE_OBJECT ? g_strdup_printf ("%s: %s", path[0] ? path : "(root)", desc)
-                                                      : g_strdup_printf ("%s = %s", path[0] ? path : "(root)", desc);
+  g_autofree char *line = v->kind == BX_PICKLE_OBJECT
+                              ? g_strdup_printf ("%s: %s", path[0] ? path : "(root)", desc)
+                              : g_strdup_printf ("%s = %s", path[0] ? path : "(root)", desc);
   bx_state_dict_add_note (f->sd, line);
 }
 
@@ -315,8 +334,10 @@ flatten (Flat *f, const BxPickleValue *v, const char *path, guint depth, GError 
 {
   if (++f->visits > MAX_VISITS)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT, "%s: more than %d entries (shared references nest too "
-                   "deeply)", f->display_name, MAX_VISITS);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_LIMIT,
+                   "%s: more than %d entries (shared references nest too "
+                   "deeply)",
+                   f->display_name, MAX_VISITS);
       return FALSE;
     }
   if (strlen (path) > MAX_PATH)
@@ -353,12 +374,13 @@ flatten (Flat *f, const BxPickleValue *v, const char *path, guint depth, GError 
           }
         if (g_hash_table_contains (f->active, v))
           {
-            g_autofree char *line = g_strdup_printf ("%s: cyclic reference skipped", path[0] ? path : "(root)");
+            g_autofree char *line
+                = g_strdup_printf ("%s: cyclic reference skipped", path[0] ? path : "(root)");
             if (bx_state_dict_get_n_notes (f->sd) < MAX_NOTES)
               bx_state_dict_add_note (f->sd, line);
             return TRUE;
           }
-        g_hash_table_add (f->active, (gpointer) v);
+        g_hash_table_add (f->active, (gpointer)v);
         gboolean ok = TRUE;
         if (v->kind == BX_PICKLE_DICT)
           for (guint i = 0; ok && i + 1 < v->items->len; i += 2)
@@ -388,14 +410,16 @@ flatten (Flat *f, const BxPickleValue *v, const char *path, guint depth, GError 
 
 /* Root object → dict. `storages` is borrowed. */
 static BxStateDict *
-flatten_root (const char *display_name, BxPickle *pickle, BxZip *zip, const char *prefix, GHashTable *storages,
-              gsize file_size, const char *format, GError **error)
+flatten_root (const char *display_name, BxPickle *pickle, BxZip *zip, const char *prefix,
+              GHashTable *storages, gsize file_size, const char *format, GError **error)
 {
   if (pickle->root->kind == BX_PICKLE_OBJECT)
     {
       g_autofree char *desc = bx_pickle_value_describe (pickle->root);
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: the file holds a pickled object (%s), not a "
-                   "state dict; save model.state_dict() instead", display_name, desc);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED,
+                   "%s: the file holds a pickled object (%s), not a "
+                   "state dict; save model.state_dict() instead",
+                   display_name, desc);
       return NULL;
     }
   g_autoptr (BxStateDict) sd = bx_state_dict_new ();
@@ -407,7 +431,7 @@ flatten_root (const char *display_name, BxPickle *pickle, BxZip *zip, const char
     .storages = storages,
     .sd = sd,
     .active = g_hash_table_new (g_direct_hash, g_direct_equal),
-    .copy_limit = (guint64) file_size * 2 + ((guint64) 64 << 20),
+    .copy_limit = (guint64)file_size * 2 + ((guint64)64 << 20),
   };
   gboolean ok = flatten (&f, pickle->root, "", 0, error);
   g_hash_table_unref (f.active);
@@ -418,7 +442,8 @@ flatten_root (const char *display_name, BxPickle *pickle, BxZip *zip, const char
       GString *s = g_string_new ("the pickle names globals outside PyTorch's (recorded as inert data, never "
                                  "executed): ");
       for (guint i = 0; i < pickle->foreign_globals->len; i++)
-        g_string_append_printf (s, "%s%s", i ? ", " : "", (const char *) g_ptr_array_index (pickle->foreign_globals, i));
+        g_string_append_printf (s, "%s%s", i ? ", " : "",
+                                (const char *)g_ptr_array_index (pickle->foreign_globals, i));
       bx_state_dict_add_note (sd, s->str);
       g_string_free (s, TRUE);
     }
@@ -437,8 +462,8 @@ torch_zip_load (GBytes *bytes, const char *name, BxZip *zip, GError **error)
     }
   if (pkl == NULL)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: zip archive has no data.pkl: not a PyTorch checkpoint",
-                   name);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                   "%s: zip archive has no data.pkl: not a PyTorch checkpoint", name);
       return NULL;
     }
   g_autofree char *prefix = g_strndup (pkl->name, strlen (pkl->name) - strlen ("data.pkl"));
@@ -453,8 +478,10 @@ torch_zip_load (GBytes *bytes, const char *name, BxZip *zip, GError **error)
       const char *s = g_bytes_get_data (bob, &n);
       if (!(n >= 6 && memcmp (s, "little", 6) == 0))
         {
-          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: storages are stored %.*s-endian; only "
-                       "little-endian checkpoints are supported", name, (int) MIN (n, 16), s);
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED,
+                       "%s: storages are stored %.*s-endian; only "
+                       "little-endian checkpoints are supported",
+                       name, (int)MIN (n, 16), s);
           return NULL;
         }
     }
@@ -467,8 +494,8 @@ torch_zip_load (GBytes *bytes, const char *name, BxZip *zip, GError **error)
   g_autoptr (BxPickle) pickle = bx_pickle_load (pdata, plen, where, NULL, error);
   if (pickle == NULL)
     return NULL;
-  g_autoptr (GHashTable) storages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                           (GDestroyNotify) g_bytes_unref);
+  g_autoptr (GHashTable) storages
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
   return flatten_root (name, pickle, zip, prefix, storages, g_bytes_get_size (bytes), "pytorch-zip", error);
 }
 
@@ -483,8 +510,8 @@ torch_legacy_load (GBytes *bytes, const char *name, GError **error)
   gsize pos = 0;
   BxPickle *parts[5] = { NULL };
   BxStateDict *result = NULL;
-  g_autoptr (GHashTable) storages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                           (GDestroyNotify) g_bytes_unref);
+  g_autoptr (GHashTable) storages
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
   g_autoptr (GHashTable) dtypes = g_hash_table_new (g_str_hash, g_str_equal);
   for (int i = 0; i < 5; i++)
     {
@@ -495,19 +522,23 @@ torch_legacy_load (GBytes *bytes, const char *name, GError **error)
     }
   if (parts[1]->root->kind != BX_PICKLE_INT || parts[1]->root->i != 1001)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: legacy PyTorch file with protocol version other "
-                   "than 1001", name);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED,
+                   "%s: legacy PyTorch file with protocol version other "
+                   "than 1001",
+                   name);
       goto out;
     }
   {
     const BxPickleValue *info = parts[2]->root;
     for (guint i = 0; info->kind == BX_PICKLE_DICT && i + 1 < info->items->len; i += 2)
       {
-        const BxPickleValue *k = g_ptr_array_index (info->items, i), *v = g_ptr_array_index (info->items, i + 1);
-        if (k->kind == BX_PICKLE_STRING && strcmp (k->str.data, "little_endian") == 0 && v->kind == BX_PICKLE_BOOL
-            && !v->b)
+        const BxPickleValue *k = g_ptr_array_index (info->items, i),
+                            *v = g_ptr_array_index (info->items, i + 1);
+        if (k->kind == BX_PICKLE_STRING && strcmp (k->str.data, "little_endian") == 0
+            && v->kind == BX_PICKLE_BOOL && !v->b)
           {
-            g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: big-endian legacy PyTorch file", name);
+            g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: big-endian legacy PyTorch file",
+                         name);
             goto out;
           }
       }
@@ -525,7 +556,8 @@ torch_legacy_load (GBytes *bytes, const char *name, GError **error)
   const BxPickleValue *keys = parts[4]->root;
   if (keys->kind != BX_PICKLE_LIST)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: legacy PyTorch file: storage key list missing", name);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                   "%s: legacy PyTorch file: storage key list missing", name);
       goto out;
     }
   for (guint i = 0; i < keys->items->len; i++)
@@ -533,23 +565,23 @@ torch_legacy_load (GBytes *bytes, const char *name, GError **error)
       const BxPickleValue *k = g_ptr_array_index (keys->items, i);
       if (k->kind != BX_PICKLE_STRING)
         {
-          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: legacy PyTorch file: storage key is not a string",
-                       name);
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                       "%s: legacy PyTorch file: storage key is not a string", name);
           goto out;
         }
       gpointer dt = g_hash_table_lookup (dtypes, k->str.data);
       if (dt == NULL)
         {
-          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: legacy PyTorch file: storage '%s' has no known type",
-                       name, k->str.data);
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                       "%s: legacy PyTorch file: storage '%s' has no known type", name, k->str.data);
           goto out;
         }
-      gsize es = bx_dtype_size ((BxDType) (GPOINTER_TO_INT (dt) - 1));
+      gsize es = bx_dtype_size ((BxDType)(GPOINTER_TO_INT (dt) - 1));
       guint64 numel = 0, nbytes;
       if (len - pos < 8)
         {
-          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: legacy PyTorch file truncated before storage '%s'",
-                       name, k->str.data);
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                       "%s: legacy PyTorch file truncated before storage '%s'", name, k->str.data);
           goto out;
         }
       for (int b = 7; b >= 0; b--)
@@ -557,13 +589,16 @@ torch_legacy_load (GBytes *bytes, const char *name, GError **error)
       pos += 8;
       if (!g_uint64_checked_mul (&nbytes, numel, es) || nbytes > len - pos)
         {
-          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: legacy PyTorch file: storage '%s' of %" G_GUINT64_FORMAT
-                       " elements runs past the end (truncated)", name, k->str.data, numel);
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                       "%s: legacy PyTorch file: storage '%s' of %" G_GUINT64_FORMAT
+                       " elements runs past the end (truncated)",
+                       name, k->str.data, numel);
           goto out;
         }
       if (!g_hash_table_contains (storages, k->str.data))
-        g_hash_table_insert (storages, g_strdup (k->str.data), g_bytes_new_from_bytes (bytes, pos, (gsize) nbytes));
-      pos += (gsize) nbytes;
+        g_hash_table_insert (storages, g_strdup (k->str.data),
+                             g_bytes_new_from_bytes (bytes, pos, (gsize)nbytes));
+      pos += (gsize)nbytes;
     }
   result = flatten_root (name, parts[3], NULL, "", storages, len, "pytorch-legacy", error);
 out:
@@ -583,8 +618,10 @@ bx_torch_load_bytes (GBytes *bytes, const char *display_name, GError **error)
     return torch_legacy_load (bytes, name, error);
   if (fmt != BX_CHECKPOINT_PYTORCH_ZIP)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: not a PyTorch checkpoint (neither a zip archive nor "
-                   "a legacy torch.save stream)", name);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                   "%s: not a PyTorch checkpoint (neither a zip archive nor "
+                   "a legacy torch.save stream)",
+                   name);
       return NULL;
     }
   g_autoptr (BxZip) zip = bx_zip_open_bytes (bytes, name, error);
@@ -614,8 +651,10 @@ bx_checkpoint_load_bytes (GBytes *bytes, const char *display_name, GError **erro
           }
         if (all_npy)
           return bx_npz_parse (bytes, name, error);
-        g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: zip archive is neither a PyTorch checkpoint (no "
-                     "data.pkl) nor an .npz (members other than .npy)", name);
+        g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                     "%s: zip archive is neither a PyTorch checkpoint (no "
+                     "data.pkl) nor an .npz (members other than .npy)",
+                     name);
         return NULL;
       }
     case BX_CHECKPOINT_PYTORCH_LEGACY:
@@ -641,14 +680,20 @@ bx_checkpoint_load_bytes (GBytes *bytes, const char *display_name, GError **erro
       break;
     }
   if (len >= 263 && memcmp (d + 257, "ustar", 5) == 0)
-    g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: a tar archive (PyTorch < 0.4 tar format?) is not "
-                 "supported; re-save it with a current torch.save", name);
+    g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED,
+                 "%s: a tar archive (PyTorch < 0.4 tar format?) is not "
+                 "supported; re-save it with a current torch.save",
+                 name);
   else if (len >= 2 && d[0] == 0x80)
-    g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: a bare pickle stream, not a torch.save file "
-                 "(pickled Python objects are not loaded)", name);
+    g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED,
+                 "%s: a bare pickle stream, not a torch.save file "
+                 "(pickled Python objects are not loaded)",
+                 name);
   else
-    g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: not a recognised model file (%zu bytes; expected a "
-                 "PyTorch zip or legacy file, safetensors, .npz or .npy)", name, len);
+    g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                 "%s: not a recognised model file (%zu bytes; expected a "
+                 "PyTorch zip or legacy file, safetensors, .npz or .npy)",
+                 name, len);
   return NULL;
 }
 

@@ -13,8 +13,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-static gboolean
-npy_fail (GError **error, const char *name, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+static gboolean npy_fail (GError **error, const char *name, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 
 static gboolean
 npy_fail (GError **error, const char *name, const char *fmt, ...)
@@ -28,7 +27,8 @@ npy_fail (GError **error, const char *name, const char *fmt, ...)
 }
 
 /* A minimal scanner over the header dict literal. */
-typedef struct {
+typedef struct
+{
   const char *p, *end;
 } Scan;
 
@@ -64,7 +64,7 @@ scan_string (Scan *s)
     s->p++;
   if (s->p >= s->end)
     return NULL;
-  char *out = g_strndup (start, (gsize) (s->p - start));
+  char *out = g_strndup (start, (gsize)(s->p - start));
   s->p++;
   return out;
 }
@@ -78,7 +78,7 @@ scan_int (Scan *s, gint64 *v)
     s->p++;
   if (s->p == start || s->p - start > 40)
     return FALSE;
-  g_autofree char *num = g_strndup (start, (gsize) (s->p - start));
+  g_autofree char *num = g_strndup (start, (gsize)(s->p - start));
   if (!g_ascii_string_to_signed (num, 10, 0, G_MAXINT64, v, NULL))
     return FALSE;
   /* numpy may write 3L on Python 2. */
@@ -87,7 +87,8 @@ scan_int (Scan *s, gint64 *v)
   return TRUE;
 }
 
-typedef struct {
+typedef struct
+{
   BxDType dtype;
   gboolean swap;
 } Descr;
@@ -95,13 +96,14 @@ typedef struct {
 static gboolean
 parse_descr (const char *d, Descr *out)
 {
-  static const struct {
+  static const struct
+  {
     const char *code;
     BxDType dtype;
   } codes[] = {
-    { "f4", BX_DTYPE_F32 }, { "f8", BX_DTYPE_F64 }, { "f2", BX_DTYPE_F16 }, { "i8", BX_DTYPE_I64 },
-    { "i4", BX_DTYPE_I32 }, { "i2", BX_DTYPE_I16 }, { "i1", BX_DTYPE_I8 },  { "u1", BX_DTYPE_U8 },
-    { "b1", BX_DTYPE_BOOL },
+    { "f4", BX_DTYPE_F32 }, { "f8", BX_DTYPE_F64 }, { "f2", BX_DTYPE_F16 },
+    { "i8", BX_DTYPE_I64 }, { "i4", BX_DTYPE_I32 }, { "i2", BX_DTYPE_I16 },
+    { "i1", BX_DTYPE_I8 },  { "u1", BX_DTYPE_U8 },  { "b1", BX_DTYPE_BOOL },
   };
   if (strlen (d) != 3 || (d[0] != '<' && d[0] != '>' && d[0] != '|' && d[0] != '='))
     return FALSE;
@@ -143,18 +145,19 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
           npy_fail (error, name, "truncated header");
           return NULL;
         }
-      hlen = (gsize) d[8] | ((gsize) d[9] << 8) | ((gsize) d[10] << 16) | ((gsize) d[11] << 24);
+      hlen = (gsize)d[8] | ((gsize)d[9] << 8) | ((gsize)d[10] << 16) | ((gsize)d[11] << 24);
       hstart = 12;
     }
   else
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: .npy format version %u.%u is not supported",
-                   name, major, d[7]);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED,
+                   "%s: .npy format version %u.%u is not supported", name, major, d[7]);
       return NULL;
     }
   if (hlen > len - hstart)
     {
-      npy_fail (error, name, "header of %zu bytes runs past the end of the %zu-byte file (truncated)", hlen, len);
+      npy_fail (error, name, "header of %zu bytes runs past the end of the %zu-byte file (truncated)", hlen,
+                len);
       return NULL;
     }
   if (hlen > 1 << 20)
@@ -163,7 +166,7 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
       return NULL;
     }
 
-  Scan s = { (const char *) d + hstart, (const char *) d + hstart + hlen };
+  Scan s = { (const char *)d + hstart, (const char *)d + hstart + hlen };
   g_autofree char *descr = NULL;
   gboolean fortran = FALSE, have_fortran = FALSE, have_shape = FALSE;
   gint64 shape[BX_TENSOR_MAX_DIMS];
@@ -187,8 +190,8 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
           if (descr == NULL)
             {
               /* Structured dtypes are written as a list. */
-              g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: .npy: structured dtypes are not supported",
-                           name);
+              g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED,
+                           "%s: .npy: structured dtypes are not supported", name);
               return NULL;
             }
         }
@@ -264,13 +267,15 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
   Descr dt;
   if (!parse_descr (descr, &dt))
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "%s: .npy: dtype '%s' is not supported "
-                   "(float16/32/64, int8/16/32/64, uint8, bool only)", name, descr);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED,
+                   "%s: .npy: dtype '%s' is not supported "
+                   "(float16/32/64, int8/16/32/64, uint8, bool only)",
+                   name, descr);
       return NULL;
     }
   guint64 numel = 1, nbytes;
   for (guint i = 0; i < ndim; i++)
-    if (!g_uint64_checked_mul (&numel, numel, (guint64) shape[i]))
+    if (!g_uint64_checked_mul (&numel, numel, (guint64)shape[i]))
       {
         npy_fail (error, name, "shape overflows");
         return NULL;
@@ -279,7 +284,8 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
   if (!g_uint64_checked_mul (&nbytes, numel, bx_dtype_size (dt.dtype)) || nbytes != len - data_off)
     {
       g_autofree char *ss = bx_shape_to_string (ndim, shape);
-      npy_fail (error, name, "%s %s needs %" G_GUINT64_FORMAT " elements of %zu bytes but the file has %zu data bytes",
+      npy_fail (error, name,
+                "%s %s needs %" G_GUINT64_FORMAT " elements of %zu bytes but the file has %zu data bytes",
                 descr, ss, numel, bx_dtype_size (dt.dtype), len - data_off);
       return NULL;
     }
@@ -288,7 +294,7 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
   gsize es = bx_dtype_size (dt.dtype);
   /* With a zero dimension the other dimensions may be anything: no copy, no stride arithmetic. */
   if (numel == 0 || (!dt.swap && (!fortran || ndim < 2)))
-    data = g_bytes_new_from_bytes (bytes, data_off, (gsize) nbytes);
+    data = g_bytes_new_from_bytes (bytes, data_off, (gsize)nbytes);
   else
     {
       const guint8 *src = d + data_off;
@@ -306,8 +312,8 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
           gint64 off = 0;
           for (guint64 c = 0; c < numel; c++)
             {
-              memcpy (dst + c * es, src + (gsize) off * es, es);
-              for (int k = (int) ndim - 1; k >= 0; k--)
+              memcpy (dst + c * es, src + (gsize)off * es, es);
+              for (int k = (int)ndim - 1; k >= 0; k--)
                 {
                   idx[k]++;
                   off += fstride[k];
@@ -319,7 +325,7 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
             }
         }
       else
-        memcpy (dst, src, (gsize) nbytes);
+        memcpy (dst, src, (gsize)nbytes);
       if (dt.swap)
         for (guint64 c = 0; c < numel; c++)
           for (gsize a = 0, b = es - 1; a < b; a++, b--)
@@ -328,7 +334,7 @@ bx_npy_parse (GBytes *bytes, const char *display_name, const char *tensor_name, 
               dst[c * es + a] = dst[c * es + b];
               dst[c * es + b] = t;
             }
-      data = g_bytes_new_take (dst, (gsize) nbytes);
+      data = g_bytes_new_take (dst, (gsize)nbytes);
     }
   BxTensor *t = bx_tensor_new (tensor_name, dt.dtype, ndim, shape, data, error);
   if (t == NULL)
@@ -383,7 +389,8 @@ npy_header (BxDType dtype, guint ndim, const gint64 *shape, guint64 *nbytes, GEr
   const char *descr = npy_descr (dtype);
   if (descr == NULL)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, ".npy has no dtype for %s", bx_dtype_name (dtype));
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, ".npy has no dtype for %s",
+                   bx_dtype_name (dtype));
       return NULL;
     }
   if (ndim > BX_TENSOR_MAX_DIMS)
@@ -396,13 +403,14 @@ npy_header (BxDType dtype, guint ndim, const gint64 *shape, guint64 *nbytes, GEr
   g_string_append_printf (dict, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
   for (guint i = 0; i < ndim; i++)
     {
-      if (shape[i] < 0 || !g_uint64_checked_mul (&numel, numel, (guint64) shape[i]))
+      if (shape[i] < 0 || !g_uint64_checked_mul (&numel, numel, (guint64)shape[i]))
         {
           g_string_free (dict, TRUE);
           g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_INVALID, ".npy: invalid shape");
           return NULL;
         }
-      g_string_append_printf (dict, "%" G_GINT64_FORMAT "%s", shape[i], ndim == 1 || i + 1 < ndim ? ", " : "");
+      g_string_append_printf (dict, "%" G_GINT64_FORMAT "%s", shape[i],
+                              ndim == 1 || i + 1 < ndim ? ", " : "");
     }
   if (ndim == 1)
     g_string_truncate (dict, dict->len - 1);
@@ -415,11 +423,11 @@ npy_header (BxDType dtype, guint ndim, const gint64 *shape, guint64 *nbytes, GEr
   g_string_append_c (dict, '\n');
   gsize hlen = dict->len;
   GByteArray *out = g_byte_array_new ();
-  g_byte_array_append (out, (const guint8 *) "\x93NUMPY", 6);
-  guint8 ver[6] = { v2 ? 2 : 1, 0, (guint8) hlen, (guint8) (hlen >> 8), (guint8) (hlen >> 16),
-                    (guint8) (hlen >> 24) };
+  g_byte_array_append (out, (const guint8 *)"\x93NUMPY", 6);
+  guint8 ver[6]
+      = { v2 ? 2 : 1, 0, (guint8)hlen, (guint8)(hlen >> 8), (guint8)(hlen >> 16), (guint8)(hlen >> 24) };
   g_byte_array_append (out, ver, v2 ? 6 : 4);
-  g_byte_array_append (out, (const guint8 *) dict->str, (guint) dict->len);
+  g_byte_array_append (out, (const guint8 *)dict->str, (guint)dict->len);
   g_string_free (dict, TRUE);
   *nbytes = numel * bx_dtype_size (dtype);
   return g_byte_array_free_to_bytes (out);
@@ -432,22 +440,23 @@ bx_npy_serialize (BxDType dtype, guint ndim, const gint64 *shape, const void *da
   g_autoptr (GBytes) header = npy_header (dtype, ndim, shape, &nbytes, error);
   if (header == NULL)
     return NULL;
-  GByteArray *out = g_byte_array_sized_new ((guint) (g_bytes_get_size (header) + nbytes));
-  g_byte_array_append (out, g_bytes_get_data (header, NULL), (guint) g_bytes_get_size (header));
+  GByteArray *out = g_byte_array_sized_new ((guint)(g_bytes_get_size (header) + nbytes));
+  g_byte_array_append (out, g_bytes_get_data (header, NULL), (guint)g_bytes_get_size (header));
   if (nbytes)
-    g_byte_array_append (out, data, (guint) nbytes);
+    g_byte_array_append (out, data, (guint)nbytes);
   return g_byte_array_free_to_bytes (out);
 }
 
 gboolean
-bx_npy_write (const char *path, BxDType dtype, guint ndim, const gint64 *shape, const void *data, GError **error)
+bx_npy_write (const char *path, BxDType dtype, guint ndim, const gint64 *shape, const void *data,
+              GError **error)
 {
   guint64 nbytes;
   g_autoptr (GBytes) header = npy_header (dtype, ndim, shape, &nbytes, error);
   if (header == NULL)
     return FALSE;
   const void *chunks[2] = { g_bytes_get_data (header, NULL), data };
-  gsize lengths[2] = { g_bytes_get_size (header), (gsize) nbytes };
+  gsize lengths[2] = { g_bytes_get_size (header), (gsize)nbytes };
   return bx_io_write_atomic (path, chunks, lengths, 2, ".npy", error);
 }
 
@@ -460,8 +469,8 @@ bx_npy_write_float (const char *path, guint ndim, const gint64 *shape, const flo
 gboolean
 bx_npy_write_tensor (const char *path, const BxTensor *tensor, GError **error)
 {
-  return bx_npy_write (path, tensor->dtype, tensor->ndim, tensor->shape, g_bytes_get_data (tensor->data, NULL),
-                       error);
+  return bx_npy_write (path, tensor->dtype, tensor->ndim, tensor->shape,
+                       g_bytes_get_data (tensor->data, NULL), error);
 }
 
 BxStateDict *
@@ -478,8 +487,8 @@ bx_npz_parse (GBytes *bytes, const char *display_name, GError **error)
       const BxZipEntry *e = bx_zip_get_entry (zip, i);
       if (!g_str_has_suffix (e->name, ".npy"))
         {
-          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: .npz member '%s' is not a .npy file", name,
-                       e->name);
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: .npz member '%s' is not a .npy file",
+                       name, e->name);
           return NULL;
         }
       g_autoptr (GBytes) member = bx_zip_read (zip, e, error);

@@ -10,11 +10,13 @@
 
 #include <string.h>
 
-typedef struct {
+typedef struct
+{
   GPtrArray *values; /* every BxPickleValue allocated, freed together */
 } Arena;
 
-typedef struct {
+typedef struct
+{
   const guint8 *data;
   gsize len;
   gsize pos;
@@ -27,7 +29,7 @@ typedef struct {
   GPtrArray *memo;    /* BxPickleValue* or NULL */
   GPtrArray *foreign; /* char* */
   GHashTable *foreign_set;
-  gsize op_pos;       /* offset of the opcode being executed, for messages */
+  gsize op_pos; /* offset of the opcode being executed, for messages */
   guint8 op;
 } Vm;
 
@@ -71,8 +73,7 @@ arena_free (Arena *arena)
     }
 }
 
-static gboolean
-vm_fail (Vm *vm, GError **error, BxIoError code, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+static gboolean vm_fail (Vm *vm, GError **error, BxIoError code, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
 
 static gboolean
 vm_fail (Vm *vm, GError **error, BxIoError code, const char *fmt, ...)
@@ -194,8 +195,8 @@ vm_read (Vm *vm, gsize n, GError **error)
 {
   if (n > vm->len - vm->pos)
     {
-      vm_fail (vm, error, BX_IO_ERROR_FORMAT, "needs %zu more bytes but the pickle ends after %zu (truncated)", n,
-               vm->len - vm->pos);
+      vm_fail (vm, error, BX_IO_ERROR_FORMAT,
+               "needs %zu more bytes but the pickle ends after %zu (truncated)", n, vm->len - vm->pos);
       return NULL;
     }
   const guint8 *p = vm->data + vm->pos;
@@ -214,14 +215,14 @@ vm_read_line (Vm *vm, GError **error)
       vm_fail (vm, error, BX_IO_ERROR_FORMAT, "unterminated text argument (truncated)");
       return NULL;
     }
-  gsize n = (gsize) (nl - start);
+  gsize n = (gsize)(nl - start);
   if (n > vm->limits.max_string)
     {
       vm_fail (vm, error, BX_IO_ERROR_LIMIT, "text argument of %zu bytes", n);
       return NULL;
     }
   vm->pos += n + 1;
-  return g_strndup ((const char *) start, n);
+  return g_strndup ((const char *)start, n);
 }
 
 static guint64
@@ -240,7 +241,8 @@ is_global (const BxPickleValue *v, const char *module, const char *name)
          && strcmp (v->global.name, name) == 0;
 }
 
-static const struct {
+static const struct
+{
   const char *name;
   BxDType dtype;
 } storage_types[] = {
@@ -275,7 +277,8 @@ is_torch_global (const char *module, const char *name)
   if (strcmp (module, "torch") == 0)
     {
       BxDType dt;
-      if (g_str_has_suffix (name, "Storage") || bx_dtype_from_name (name, &dt) || strcmp (name, "bfloat16") == 0)
+      if (g_str_has_suffix (name, "Storage") || bx_dtype_from_name (name, &dt)
+          || strcmp (name, "bfloat16") == 0)
         return TRUE;
     }
   return FALSE;
@@ -305,7 +308,8 @@ op_global (Vm *vm, char *module, char *name, GError **error)
 static gboolean
 int_list (const BxPickleValue *v, gint64 *out, guint *n)
 {
-  if (v == NULL || (v->kind != BX_PICKLE_TUPLE && v->kind != BX_PICKLE_LIST) || v->items->len > BX_TENSOR_MAX_DIMS)
+  if (v == NULL || (v->kind != BX_PICKLE_TUPLE && v->kind != BX_PICKLE_LIST)
+      || v->items->len > BX_TENSOR_MAX_DIMS)
     return FALSE;
   for (guint i = 0; i < v->items->len; i++)
     {
@@ -324,7 +328,8 @@ rebuild_tensor (Vm *vm, const BxPickleValue *args, GError **error)
 {
   if (args->kind != BX_PICKLE_TUPLE || args->items->len < 4)
     {
-      vm_fail (vm, error, BX_IO_ERROR_FORMAT, "_rebuild_tensor arguments are not a tuple of at least 4 items");
+      vm_fail (vm, error, BX_IO_ERROR_FORMAT,
+               "_rebuild_tensor arguments are not a tuple of at least 4 items");
       return NULL;
     }
   BxPickleValue *storage = g_ptr_array_index (args->items, 0);
@@ -337,7 +342,8 @@ rebuild_tensor (Vm *vm, const BxPickleValue *args, GError **error)
     {
       vm_fail (vm, error, BX_IO_ERROR_FORMAT,
                "_rebuild_tensor arguments must be (storage, int offset, size tuple, stride tuple of the same "
-               "length ≤ %d)", BX_TENSOR_MAX_DIMS);
+               "length ≤ %d)",
+               BX_TENSOR_MAX_DIMS);
       return NULL;
     }
   BxPickleValue *t = vm_new (vm, BX_PICKLE_TENSOR, error);
@@ -440,14 +446,15 @@ op_persid (Vm *vm, BxPickleValue *pid, GError **error)
   BxPickleValue *type = g_ptr_array_index (pid->items, 1);
   BxPickleValue *key = g_ptr_array_index (pid->items, 2);
   BxPickleValue *numel = g_ptr_array_index (pid->items, 4);
-  if (tag->kind != BX_PICKLE_STRING || strcmp (tag->str.data, "storage") != 0 || type->kind != BX_PICKLE_GLOBAL
-      || (key->kind != BX_PICKLE_STRING && key->kind != BX_PICKLE_INT) || numel->kind != BX_PICKLE_INT
-      || numel->i < 0)
+  if (tag->kind != BX_PICKLE_STRING || strcmp (tag->str.data, "storage") != 0
+      || type->kind != BX_PICKLE_GLOBAL || (key->kind != BX_PICKLE_STRING && key->kind != BX_PICKLE_INT)
+      || numel->kind != BX_PICKLE_INT || numel->i < 0)
     return vm_fail (vm, error, BX_IO_ERROR_UNSUPPORTED,
                     "persistent id is not a ('storage', type, key, location, numel) tuple");
   /* Legacy files may name a view into a larger storage; we do not resolve those. */
-  if (pid->items->len >= 6 && ((BxPickleValue *) g_ptr_array_index (pid->items, 5))->kind != BX_PICKLE_NONE)
-    return vm_fail (vm, error, BX_IO_ERROR_UNSUPPORTED, "storage '%s' is a view into another storage "
+  if (pid->items->len >= 6 && ((BxPickleValue *)g_ptr_array_index (pid->items, 5))->kind != BX_PICKLE_NONE)
+    return vm_fail (vm, error, BX_IO_ERROR_UNSUPPORTED,
+                    "storage '%s' is a view into another storage "
                     "(legacy format), which is not supported",
                     key->kind == BX_PICKLE_STRING ? key->str.data : "?");
   BxPickleValue *s = vm_new (vm, BX_PICKLE_STORAGE, error);
@@ -480,7 +487,7 @@ memo_put (Vm *vm, guint64 index, GError **error)
     {
       if (!vm_account (vm, (index + 1 - vm->memo->len) * sizeof (gpointer), error))
         return FALSE;
-      g_ptr_array_set_size (vm->memo, (guint) index + 1);
+      g_ptr_array_set_size (vm->memo, (guint)index + 1);
     }
   g_ptr_array_index (vm->memo, index) = top;
   return TRUE;
@@ -529,7 +536,9 @@ check_container (Vm *vm, BxPickleValue *target, BxPickleKind want, GError **erro
   if (target->kind == want || target->kind == BX_PICKLE_OBJECT)
     return TRUE;
   return vm_fail (vm, error, BX_IO_ERROR_FORMAT, "target is not a %s",
-                  want == BX_PICKLE_DICT ? "dict" : want == BX_PICKLE_LIST ? "list" : "set");
+                  want == BX_PICKLE_DICT   ? "dict"
+                  : want == BX_PICKLE_LIST ? "list"
+                                           : "set");
 }
 
 static gboolean
@@ -547,10 +556,10 @@ push_long (Vm *vm, const guint8 *p, gsize n, GError **error)
 {
   if (n <= 8)
     {
-      guint64 u = n ? rd_le (p, (int) n) : 0;
+      guint64 u = n ? rd_le (p, (int)n) : 0;
       if (n && n < 8 && (p[n - 1] & 0x80))
         u |= ~G_GUINT64_CONSTANT (0) << (8 * n);
-      return push_int (vm, (gint64) u, error);
+      return push_int (vm, (gint64)u, error);
     }
   return vm_push (vm, vm_new_string (vm, BX_PICKLE_BIGINT, p, n, error), error);
 }
@@ -571,14 +580,15 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
           if (!(p = vm_read (vm, 1, error)))
             return FALSE;
           if (p[0] > 5)
-            return vm_fail (vm, error, BX_IO_ERROR_UNSUPPORTED, "pickle protocol %u (at most 5 supported)", p[0]);
+            return vm_fail (vm, error, BX_IO_ERROR_UNSUPPORTED, "pickle protocol %u (at most 5 supported)",
+                            p[0]);
           break;
         case 0x95: /* FRAME: a length hint only */
           if (!(p = vm_read (vm, 8, error)))
             return FALSE;
           if (rd_le (p, 8) > vm->len - vm->pos)
-            return vm_fail (vm, error, BX_IO_ERROR_FORMAT, "frame of %" G_GUINT64_FORMAT " bytes runs past the end",
-                            rd_le (p, 8));
+            return vm_fail (vm, error, BX_IO_ERROR_FORMAT,
+                            "frame of %" G_GUINT64_FORMAT " bytes runs past the end", rd_le (p, 8));
           break;
         case '.': /* STOP */
           {
@@ -608,7 +618,8 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
           {
             guint h = vm->stack->len;
             if (vm->marks->len >= vm->limits.max_stack)
-              return vm_fail (vm, error, BX_IO_ERROR_LIMIT, "more than %u nested MARKs", vm->limits.max_stack);
+              return vm_fail (vm, error, BX_IO_ERROR_LIMIT, "more than %u nested MARKs",
+                              vm->limits.max_stack);
             g_array_append_val (vm->marks, h);
             break;
           }
@@ -623,7 +634,7 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
             gint64 h = vm_pop_mark (vm, error);
             if (h < 0)
               return FALSE;
-            g_ptr_array_set_size (vm->stack, (guint) h);
+            g_ptr_array_set_size (vm->stack, (guint)h);
             break;
           }
         case '2': /* DUP */
@@ -639,10 +650,11 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
           {
             if (!(p = vm_read (vm, 4, error)))
               return FALSE;
-            gsize n = (gsize) rd_le (p, 4);
+            gsize n = (gsize)rd_le (p, 4);
             if (!(p = vm_read (vm, n, error)))
               return FALSE;
-            if (!vm_push (vm, vm_new_string (vm, vm->op == 'B' ? BX_PICKLE_BYTES : BX_PICKLE_STRING, p, n, error),
+            if (!vm_push (vm,
+                          vm_new_string (vm, vm->op == 'B' ? BX_PICKLE_BYTES : BX_PICKLE_STRING, p, n, error),
                           error))
               return FALSE;
             break;
@@ -656,7 +668,8 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
             gsize n = p[0];
             if (!(p = vm_read (vm, n, error)))
               return FALSE;
-            if (!vm_push (vm, vm_new_string (vm, vm->op == 'C' ? BX_PICKLE_BYTES : BX_PICKLE_STRING, p, n, error),
+            if (!vm_push (vm,
+                          vm_new_string (vm, vm->op == 'C' ? BX_PICKLE_BYTES : BX_PICKLE_STRING, p, n, error),
                           error))
               return FALSE;
             break;
@@ -669,16 +682,18 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
               return FALSE;
             guint64 n = rd_le (p, 8);
             if (n > vm->len - vm->pos)
-              return vm_fail (vm, error, BX_IO_ERROR_FORMAT, "string of %" G_GUINT64_FORMAT
-                              " bytes runs past the end (truncated)", n);
-            p = vm_read (vm, (gsize) n, error);
-            if (!vm_push (vm, vm_new_string (vm, vm->op == 0x8d ? BX_PICKLE_STRING : BX_PICKLE_BYTES, p, (gsize) n,
-                                             error), error))
+              return vm_fail (vm, error, BX_IO_ERROR_FORMAT,
+                              "string of %" G_GUINT64_FORMAT " bytes runs past the end (truncated)", n);
+            p = vm_read (vm, (gsize)n, error);
+            if (!vm_push (vm,
+                          vm_new_string (vm, vm->op == 0x8d ? BX_PICKLE_STRING : BX_PICKLE_BYTES, p, (gsize)n,
+                                         error),
+                          error))
               return FALSE;
             break;
           }
         case 'J': /* BININT */
-          if (!(p = vm_read (vm, 4, error)) || !push_int (vm, (gint32) (guint32) rd_le (p, 4), error))
+          if (!(p = vm_read (vm, 4, error)) || !push_int (vm, (gint32)(guint32)rd_le (p, 4), error))
             return FALSE;
           break;
         case 'K': /* BININT1 */
@@ -686,7 +701,7 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
             return FALSE;
           break;
         case 'M': /* BININT2 */
-          if (!(p = vm_read (vm, 2, error)) || !push_int (vm, (gint64) rd_le (p, 2), error))
+          if (!(p = vm_read (vm, 2, error)) || !push_int (vm, (gint64)rd_le (p, 2), error))
             return FALSE;
           break;
         case 0x8a: /* LONG1 */
@@ -702,10 +717,10 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
           {
             if (!(p = vm_read (vm, 4, error)))
               return FALSE;
-            gint32 n = (gint32) (guint32) rd_le (p, 4);
+            gint32 n = (gint32)(guint32)rd_le (p, 4);
             if (n < 0)
               return vm_fail (vm, error, BX_IO_ERROR_FORMAT, "negative LONG4 length %d", n);
-            if (!(p = vm_read (vm, (gsize) n, error)) || !push_long (vm, p, (gsize) n, error))
+            if (!(p = vm_read (vm, (gsize)n, error)) || !push_long (vm, p, (gsize)n, error))
               return FALSE;
             break;
           }
@@ -780,7 +795,7 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
                 s++;
                 n -= 2;
               }
-            if (!vm_push (vm, vm_new_string (vm, BX_PICKLE_STRING, (const guint8 *) s, n, error), error))
+            if (!vm_push (vm, vm_new_string (vm, BX_PICKLE_STRING, (const guint8 *)s, n, error), error))
               return FALSE;
             break;
           }
@@ -796,15 +811,17 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
               return FALSE;
             break;
           }
-        case 't': /* TUPLE */
-        case 'l': /* LIST */
+        case 't':  /* TUPLE */
+        case 'l':  /* LIST */
         case 0x91: /* FROZENSET */
           {
             gint64 h = vm_pop_mark (vm, error);
             if (h < 0)
               return FALSE;
-            BxPickleKind kind = vm->op == 't' ? BX_PICKLE_TUPLE : vm->op == 'l' ? BX_PICKLE_LIST : BX_PICKLE_SET;
-            if (!vm_push (vm, collect (vm, kind, (guint) h, error), error))
+            BxPickleKind kind = vm->op == 't'   ? BX_PICKLE_TUPLE
+                                : vm->op == 'l' ? BX_PICKLE_LIST
+                                                : BX_PICKLE_SET;
+            if (!vm_push (vm, collect (vm, kind, (guint)h, error), error))
               return FALSE;
             break;
           }
@@ -814,7 +831,7 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
             if (h < 0)
               return FALSE;
             BxPickleValue *d = vm_new (vm, BX_PICKLE_DICT, error);
-            if (d == NULL || !add_pairs (vm, d, (guint) h, error) || !vm_push (vm, d, error))
+            if (d == NULL || !add_pairs (vm, d, (guint)h, error) || !vm_push (vm, d, error))
               return FALSE;
             break;
           }
@@ -824,7 +841,8 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
             BxPickleValue *d = key ? vm_top (vm, error) : NULL;
             if (d == NULL || !check_container (vm, d, BX_PICKLE_DICT, error))
               return FALSE;
-            if (d->kind == BX_PICKLE_DICT && (!vm_add_item (vm, d, key, error) || !vm_add_item (vm, d, val, error)))
+            if (d->kind == BX_PICKLE_DICT
+                && (!vm_add_item (vm, d, key, error) || !vm_add_item (vm, d, val, error)))
               return FALSE;
             break;
           }
@@ -836,7 +854,7 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
             if (h == 0)
               return vm_fail (vm, error, BX_IO_ERROR_FORMAT, "SETITEMS without a target dict");
             BxPickleValue *d = g_ptr_array_index (vm->stack, h - 1);
-            if (!check_container (vm, d, BX_PICKLE_DICT, error) || !add_pairs (vm, d, (guint) h, error))
+            if (!check_container (vm, d, BX_PICKLE_DICT, error) || !add_pairs (vm, d, (guint)h, error))
               return FALSE;
             break;
           }
@@ -862,10 +880,10 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
             if (!check_container (vm, l, want, error))
               return FALSE;
             if (l->kind == want)
-              for (guint i = (guint) h; i < vm->stack->len; i++)
+              for (guint i = (guint)h; i < vm->stack->len; i++)
                 if (!vm_add_item (vm, l, g_ptr_array_index (vm->stack, i), error))
                   return FALSE;
-            g_ptr_array_set_size (vm->stack, (guint) h);
+            g_ptr_array_set_size (vm->stack, (guint)h);
             break;
           }
         case 'q': /* BINPUT */
@@ -946,8 +964,9 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
             BxPickleValue *args = vm_pop (vm, error), *cls = args ? vm_pop (vm, error) : NULL;
             if (cls == NULL)
               return FALSE;
-            BxPickleValue *v = is_global (cls, "collections", "OrderedDict") ? vm_new (vm, BX_PICKLE_DICT, error)
-                                                                              : make_object (vm, cls, args, error);
+            BxPickleValue *v = is_global (cls, "collections", "OrderedDict")
+                                   ? vm_new (vm, BX_PICKLE_DICT, error)
+                                   : make_object (vm, cls, args, error);
             if (!vm_push (vm, v, error))
               return FALSE;
             break;
@@ -963,7 +982,7 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
             gint64 h = vm_pop_mark (vm, error);
             if (h < 0)
               return FALSE;
-            BxPickleValue *args = collect (vm, BX_PICKLE_TUPLE, (guint) h, error);
+            BxPickleValue *args = collect (vm, BX_PICKLE_TUPLE, (guint)h, error);
             if (args == NULL || !op_global (vm, g_steal_pointer (&module), g_steal_pointer (&name), error))
               return FALSE;
             BxPickleValue *cls = vm_pop (vm, error);
@@ -976,13 +995,13 @@ vm_run (Vm *vm, BxPickleValue **root, GError **error)
             gint64 h = vm_pop_mark (vm, error);
             if (h < 0)
               return FALSE;
-            if ((guint) h >= vm->stack->len)
+            if ((guint)h >= vm->stack->len)
               return vm_fail (vm, error, BX_IO_ERROR_FORMAT, "OBJ without a class");
             BxPickleValue *cls = g_ptr_array_index (vm->stack, h);
-            BxPickleValue *args = collect (vm, BX_PICKLE_TUPLE, (guint) h + 1, error);
+            BxPickleValue *args = collect (vm, BX_PICKLE_TUPLE, (guint)h + 1, error);
             if (args == NULL)
               return FALSE;
-            g_ptr_array_set_size (vm->stack, (guint) h);
+            g_ptr_array_set_size (vm->stack, (guint)h);
             if (!vm_push (vm, make_object (vm, cls, args, error), error))
               return FALSE;
             break;
@@ -1019,12 +1038,12 @@ bx_pickle_load (const guint8 *data, gsize len, const char *display_name, const B
   vm.len = len;
   vm.display_name = display_name ? display_name : "(pickle)";
   vm.limits = limits ? *limits
-                     : (BxPickleLimits) {
-                         .max_input = (gsize) 512 << 20,
+                     : (BxPickleLimits){
+                         .max_input = (gsize)512 << 20,
                          .max_stack = 100000,
                          .max_memo = 1000000,
-                         .max_string = (gsize) 64 << 20,
-                         .max_alloc = (gsize) 1 << 30,
+                         .max_string = (gsize)64 << 20,
+                         .max_alloc = (gsize)1 << 30,
                        };
   if (len > vm.limits.max_input)
     {
@@ -1033,7 +1052,7 @@ bx_pickle_load (const guint8 *data, gsize len, const char *display_name, const B
       return NULL;
     }
   Arena *arena = g_new0 (Arena, 1);
-  arena->values = g_ptr_array_new_with_free_func ((GDestroyNotify) value_free);
+  arena->values = g_ptr_array_new_with_free_func ((GDestroyNotify)value_free);
   vm.arena = arena;
   vm.stack = g_ptr_array_new ();
   vm.marks = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -1075,7 +1094,7 @@ bx_pickle_free (BxPickle *pickle)
 const GPtrArray *
 bx_pickle_get_values (const BxPickle *pickle)
 {
-  return ((Arena *) pickle->arena)->values;
+  return ((Arena *)pickle->arena)->values;
 }
 
 char *
@@ -1097,7 +1116,7 @@ bx_pickle_value_describe (const BxPickleValue *v)
       {
         /* Printable, bounded, valid UTF-8 for reports. */
         gsize n = MIN (v->str.len, 60);
-        g_autofree char *valid = g_utf8_make_valid (v->str.data, (gssize) n);
+        g_autofree char *valid = g_utf8_make_valid (v->str.data, (gssize)n);
         g_autofree char *esc = g_strescape (valid, "");
         return g_strdup_printf ("'%s'%s", esc, v->str.len > n ? "…" : "");
       }

@@ -26,55 +26,63 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   BX_PICKLE_NONE,
   BX_PICKLE_BOOL,
   BX_PICKLE_INT,
-  BX_PICKLE_BIGINT,   /* integer wider than 64 bits: raw little-endian two's complement in str */
+  BX_PICKLE_BIGINT, /* integer wider than 64 bits: raw little-endian two's complement in str */
   BX_PICKLE_FLOAT,
   BX_PICKLE_STRING,
   BX_PICKLE_BYTES,
   BX_PICKLE_TUPLE,
   BX_PICKLE_LIST,
-  BX_PICKLE_DICT,     /* items: key0, value0, key1, value1, ... in insertion order */
+  BX_PICKLE_DICT, /* items: key0, value0, key1, value1, ... in insertion order */
   BX_PICKLE_SET,
-  BX_PICKLE_GLOBAL,   /* a name, never resolved */
-  BX_PICKLE_OBJECT,   /* inert result of REDUCE/NEWOBJ/INST/OBJ on a foreign global */
-  BX_PICKLE_STORAGE,  /* persistent id of a torch storage */
-  BX_PICKLE_TENSOR,   /* view into a storage */
-  BX_PICKLE_MARK      /* internal */
+  BX_PICKLE_GLOBAL,  /* a name, never resolved */
+  BX_PICKLE_OBJECT,  /* inert result of REDUCE/NEWOBJ/INST/OBJ on a foreign global */
+  BX_PICKLE_STORAGE, /* persistent id of a torch storage */
+  BX_PICKLE_TENSOR,  /* view into a storage */
+  BX_PICKLE_MARK     /* internal */
 } BxPickleKind;
 
 typedef struct _BxPickleValue BxPickleValue;
 
-struct _BxPickleValue {
+struct _BxPickleValue
+{
   BxPickleKind kind;
-  union {
+  union
+  {
     gboolean b;
     gint64 i;
     double f;
-    struct {
+    struct
+    {
       char *data; /* NUL-terminated copy; len excludes the NUL */
       gsize len;
     } str;
     GPtrArray *items; /* TUPLE, LIST, SET, DICT (BxPickleValue*) */
-    struct {
+    struct
+    {
       char *module;
       char *name;
     } global;
-    struct {
+    struct
+    {
       BxPickleValue *callable; /* a GLOBAL or whatever was on the stack */
       BxPickleValue *args;
-      BxPickleValue *state;    /* from BUILD, or NULL */
+      BxPickleValue *state; /* from BUILD, or NULL */
     } object;
-    struct {
+    struct
+    {
       char *type_name; /* "FloatStorage", ... */
       gboolean dtype_known;
       BxDType dtype;
-      char *key;       /* archive member data/<key> */
+      char *key; /* archive member data/<key> */
       gint64 numel;
     } storage;
-    struct {
+    struct
+    {
       BxPickleValue *storage; /* a BX_PICKLE_STORAGE */
       gint64 offset;          /* elements */
       guint ndim;
@@ -84,18 +92,20 @@ struct _BxPickleValue {
   };
 };
 
-typedef struct {
-  gsize max_input;         /* [512 MiB] */
-  guint max_stack;         /* [100000] values on the stack */
-  guint max_memo;          /* [1000000] memo slots */
-  gsize max_string;        /* [64 MiB] bytes in one string */
-  gsize max_alloc;         /* [1 GiB] total bytes allocated for values */
+typedef struct
+{
+  gsize max_input;  /* [512 MiB] */
+  guint max_stack;  /* [100000] values on the stack */
+  guint max_memo;   /* [1000000] memo slots */
+  gsize max_string; /* [64 MiB] bytes in one string */
+  gsize max_alloc;  /* [1 GiB] total bytes allocated for values */
 } BxPickleLimits;
 
-typedef struct {
-  BxPickleValue *root;       /* what STOP returned */
+typedef struct
+{
+  BxPickleValue *root;        /* what STOP returned */
   GPtrArray *foreign_globals; /* char* "module.name" of inert objects created (unique, in order) */
-  gsize consumed;            /* bytes up to and including STOP */
+  gsize consumed;             /* bytes up to and including STOP */
   /*< private >*/
   gpointer arena;
 } BxPickle;
@@ -103,15 +113,16 @@ typedef struct {
 /* Runs the pickle in `data` up to its STOP. Trailing bytes are allowed (a
  * legacy torch file is several pickles in a row; see `consumed`). `limits`
  * may be NULL for the defaults. */
-BxPickle *bx_pickle_load (const guint8 *data, gsize len, const char *display_name, const BxPickleLimits *limits,
-                          GError **error);
+BxPickle *bx_pickle_load (const guint8 *data, gsize len, const char *display_name,
+                          const BxPickleLimits *limits, GError **error);
 void bx_pickle_free (BxPickle *pickle);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BxPickle, bx_pickle_free)
 
 /* Every value the machine created (BxPickleValue*), e.g. to find all storages. */
 const GPtrArray *bx_pickle_get_values (const BxPickle *pickle);
 
-/* A short description for reports: "inert object hubert_ecg.HuBERTECGConfig", "19", "'cpu'", "list[3]". g_free. */
+/* A short description for reports: "inert object hubert_ecg.HuBERTECGConfig", "19", "'cpu'", "list[3]".
+ * g_free. */
 char *bx_pickle_value_describe (const BxPickleValue *value);
 
 G_END_DECLS

@@ -8,16 +8,17 @@
 #include <string.h>
 
 /* The reference implementation caps the header at 100 MB. */
-#define MAX_HEADER ((guint64) 100 << 20)
+#define MAX_HEADER ((guint64)100 << 20)
 /* Legitimate headers nest 3 deep ({name: {shape: [..]}}). */
 #define MAX_DEPTH 8
 
-static const struct {
+static const struct
+{
   const char *name;
   BxDType dtype;
 } st_dtypes[] = {
-  { "F32", BX_DTYPE_F32 }, { "F16", BX_DTYPE_F16 }, { "BF16", BX_DTYPE_BF16 }, { "F64", BX_DTYPE_F64 },
-  { "I64", BX_DTYPE_I64 }, { "I32", BX_DTYPE_I32 }, { "I16", BX_DTYPE_I16 },   { "I8", BX_DTYPE_I8 },
+  { "F32", BX_DTYPE_F32 }, { "F16", BX_DTYPE_F16 },   { "BF16", BX_DTYPE_BF16 }, { "F64", BX_DTYPE_F64 },
+  { "I64", BX_DTYPE_I64 }, { "I32", BX_DTYPE_I32 },   { "I16", BX_DTYPE_I16 },   { "I8", BX_DTYPE_I8 },
   { "U8", BX_DTYPE_U8 },   { "BOOL", BX_DTYPE_BOOL },
 };
 
@@ -30,8 +31,8 @@ bx_safetensors_dtype_name (BxDType dtype)
   return NULL;
 }
 
-static gboolean
-st_fail (GError **error, BxIoError code, const char *name, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+static gboolean st_fail (GError **error, BxIoError code, const char *name, const char *fmt, ...)
+    G_GNUC_PRINTF (4, 5);
 
 static gboolean
 st_fail (GError **error, BxIoError code, const char *name, const char *fmt, ...)
@@ -81,11 +82,12 @@ get_uint (JsonNode *node, guint64 *out)
   gint64 v = json_node_get_int (node);
   if (v < 0)
     return FALSE;
-  *out = (guint64) v;
+  *out = (guint64)v;
   return TRUE;
 }
 
-typedef struct {
+typedef struct
+{
   guint64 begin, end;
   const char *name;
 } Range;
@@ -105,7 +107,8 @@ bx_safetensors_parse (GBytes *bytes, const char *display_name, GError **error)
   const char *name = display_name ? display_name : "(safetensors)";
   if (len < 8)
     {
-      st_fail (error, BX_IO_ERROR_FORMAT, name, "file of %zu bytes is too short for the 8-byte header length", len);
+      st_fail (error, BX_IO_ERROR_FORMAT, name, "file of %zu bytes is too short for the 8-byte header length",
+               len);
       return NULL;
     }
   guint64 hlen = 0;
@@ -113,35 +116,38 @@ bx_safetensors_parse (GBytes *bytes, const char *display_name, GError **error)
     hlen = (hlen << 8) | d[i];
   if (hlen > MAX_HEADER)
     {
-      st_fail (error, BX_IO_ERROR_LIMIT, name, "header length %" G_GUINT64_FORMAT " exceeds the limit of %" G_GUINT64_FORMAT,
-               hlen, MAX_HEADER);
+      st_fail (error, BX_IO_ERROR_LIMIT, name,
+               "header length %" G_GUINT64_FORMAT " exceeds the limit of %" G_GUINT64_FORMAT, hlen,
+               MAX_HEADER);
       return NULL;
     }
   if (hlen > len - 8)
     {
-      st_fail (error, BX_IO_ERROR_FORMAT, name, "header length %" G_GUINT64_FORMAT " runs past the end of the %zu-byte file "
-               "(truncated?)", hlen, len);
+      st_fail (error, BX_IO_ERROR_FORMAT, name,
+               "header length %" G_GUINT64_FORMAT " runs past the end of the %zu-byte file "
+               "(truncated?)",
+               hlen, len);
       return NULL;
     }
-  const char *json = (const char *) d + 8;
+  const char *json = (const char *)d + 8;
   if (hlen < 2 || json[0] != '{')
     {
       st_fail (error, BX_IO_ERROR_FORMAT, name, "header does not start with a JSON object");
       return NULL;
     }
-  if (!nesting_ok (json, (gsize) hlen))
+  if (!nesting_ok (json, (gsize)hlen))
     {
       st_fail (error, BX_IO_ERROR_LIMIT, name, "header JSON nests deeper than %d levels", MAX_DEPTH);
       return NULL;
     }
-  if (memchr (json, '\0', (gsize) hlen) != NULL || !g_utf8_validate (json, (gssize) hlen, NULL))
+  if (memchr (json, '\0', (gsize)hlen) != NULL || !g_utf8_validate (json, (gssize)hlen, NULL))
     {
       st_fail (error, BX_IO_ERROR_FORMAT, name, "header is not valid UTF-8 text");
       return NULL;
     }
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) jerr = NULL;
-  if (!json_parser_load_from_data (parser, json, (gssize) hlen, &jerr))
+  if (!json_parser_load_from_data (parser, json, (gssize)hlen, &jerr))
     {
       st_fail (error, BX_IO_ERROR_FORMAT, name, "header is not valid JSON: %s", jerr->message);
       return NULL;
@@ -155,12 +161,12 @@ bx_safetensors_parse (GBytes *bytes, const char *display_name, GError **error)
   JsonObject *obj = json_node_get_object (root);
   const guint8 *data = d + 8 + hlen;
   guint64 data_len = len - 8 - hlen;
-  gsize data_start = (gsize) (8 + hlen);
+  gsize data_start = (gsize)(8 + hlen);
 
   g_autoptr (BxStateDict) sd = bx_state_dict_new ();
   bx_state_dict_set_format (sd, "safetensors");
   g_autoptr (GArray) ranges = g_array_new (FALSE, FALSE, sizeof (Range));
-  (void) data;
+  (void)data;
   /* json-glib keeps members in file order, which is the order users expect. */
   g_autoptr (GList) members = json_object_get_members (obj);
   for (GList *l = members; l; l = l->next)
@@ -182,7 +188,7 @@ bx_safetensors_parse (GBytes *bytes, const char *display_name, GError **error)
               if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
                 {
                   st_fail (error, BX_IO_ERROR_FORMAT, name, "__metadata__ value of '%s' is not a string",
-                           (const char *) m->data);
+                           (const char *)m->data);
                   return NULL;
                 }
               bx_state_dict_set_metadata (sd, m->data, json_node_get_string (v));
@@ -214,7 +220,8 @@ bx_safetensors_parse (GBytes *bytes, const char *display_name, GError **error)
           }
       if (!found)
         {
-          st_fail (error, BX_IO_ERROR_UNSUPPORTED, name, "tensor '%s' has unsupported dtype \"%s\"", key, dts);
+          st_fail (error, BX_IO_ERROR_UNSUPPORTED, name, "tensor '%s' has unsupported dtype \"%s\"", key,
+                   dts);
           return NULL;
         }
       if (shn == NULL || !JSON_NODE_HOLDS_ARRAY (shn))
@@ -226,8 +233,8 @@ bx_safetensors_parse (GBytes *bytes, const char *display_name, GError **error)
       guint ndim = json_array_get_length (sha);
       if (ndim > BX_TENSOR_MAX_DIMS)
         {
-          st_fail (error, BX_IO_ERROR_UNSUPPORTED, name, "tensor '%s' has %u dimensions (at most %d)", key, ndim,
-                   BX_TENSOR_MAX_DIMS);
+          st_fail (error, BX_IO_ERROR_UNSUPPORTED, name, "tensor '%s' has %u dimensions (at most %d)", key,
+                   ndim, BX_TENSOR_MAX_DIMS);
           return NULL;
         }
       gint64 shape[BX_TENSOR_MAX_DIMS];
@@ -238,20 +245,22 @@ bx_safetensors_parse (GBytes *bytes, const char *display_name, GError **error)
           if (!get_uint (json_array_get_element (sha, i), &v) || v > G_MAXINT64
               || !g_uint64_checked_mul (&numel, numel, v))
             {
-              st_fail (error, BX_IO_ERROR_FORMAT, name, "tensor '%s': shape entry %u is not a valid size", key, i);
+              st_fail (error, BX_IO_ERROR_FORMAT, name, "tensor '%s': shape entry %u is not a valid size",
+                       key, i);
               return NULL;
             }
-          shape[i] = (gint64) v;
+          shape[i] = (gint64)v;
         }
-      if (ofn == NULL || !JSON_NODE_HOLDS_ARRAY (ofn) || json_array_get_length (json_node_get_array (ofn)) != 2)
+      if (ofn == NULL || !JSON_NODE_HOLDS_ARRAY (ofn)
+          || json_array_get_length (json_node_get_array (ofn)) != 2)
         {
           st_fail (error, BX_IO_ERROR_FORMAT, name, "tensor '%s' has no [begin, end] \"data_offsets\"", key);
           return NULL;
         }
       Range r = { 0, 0, key };
       JsonArray *ofa = json_node_get_array (ofn);
-      if (!get_uint (json_array_get_element (ofa, 0), &r.begin) || !get_uint (json_array_get_element (ofa, 1), &r.end)
-          || r.begin > r.end || r.end > data_len)
+      if (!get_uint (json_array_get_element (ofa, 0), &r.begin)
+          || !get_uint (json_array_get_element (ofa, 1), &r.end) || r.begin > r.end || r.end > data_len)
         {
           st_fail (error, BX_IO_ERROR_FORMAT, name,
                    "tensor '%s': data_offsets [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
@@ -263,12 +272,13 @@ bx_safetensors_parse (GBytes *bytes, const char *display_name, GError **error)
         {
           g_autofree char *ss = bx_shape_to_string (ndim, shape);
           st_fail (error, BX_IO_ERROR_FORMAT, name,
-                   "tensor '%s': %s %s needs %" G_GUINT64_FORMAT " bytes but data_offsets span %" G_GUINT64_FORMAT,
+                   "tensor '%s': %s %s needs %" G_GUINT64_FORMAT
+                   " bytes but data_offsets span %" G_GUINT64_FORMAT,
                    key, dts, ss, numel * bx_dtype_size (dtype), r.end - r.begin);
           return NULL;
         }
       g_array_append_val (ranges, r);
-      g_autoptr (GBytes) slice = g_bytes_new_from_bytes (bytes, data_start + (gsize) r.begin, (gsize) nbytes);
+      g_autoptr (GBytes) slice = g_bytes_new_from_bytes (bytes, data_start + (gsize)r.begin, (gsize)nbytes);
       g_autoptr (BxTensor) t = bx_tensor_new (key, dtype, ndim, shape, slice, error);
       if (t == NULL || !bx_state_dict_add (sd, t, error))
         {
@@ -282,7 +292,8 @@ bx_safetensors_parse (GBytes *bytes, const char *display_name, GError **error)
       const Range *a = &g_array_index (ranges, Range, i - 1), *b = &g_array_index (ranges, Range, i);
       if (b->begin < a->end)
         {
-          st_fail (error, BX_IO_ERROR_FORMAT, name, "data of tensors '%s' and '%s' overlap", a->name, b->name);
+          st_fail (error, BX_IO_ERROR_FORMAT, name, "data of tensors '%s' and '%s' overlap", a->name,
+                   b->name);
           return NULL;
         }
     }
@@ -320,7 +331,8 @@ bx_safetensors_write (const char *path, const BxStateDict *sd, GError **error)
       const BxTensor *t = bx_state_dict_get_nth (sd, i);
       if (strcmp (t->name, "__metadata__") == 0)
         {
-          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_INVALID, "%s: a tensor cannot be named __metadata__", path);
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_INVALID, "%s: a tensor cannot be named __metadata__",
+                       path);
           return FALSE;
         }
       gsize n = g_bytes_get_size (t->data);
@@ -335,8 +347,8 @@ bx_safetensors_write (const char *path, const BxStateDict *sd, GError **error)
       json_builder_end_array (b);
       json_builder_set_member_name (b, "data_offsets");
       json_builder_begin_array (b);
-      json_builder_add_int_value (b, (gint64) offset);
-      json_builder_add_int_value (b, (gint64) (offset + n));
+      json_builder_add_int_value (b, (gint64)offset);
+      json_builder_add_int_value (b, (gint64)(offset + n));
       json_builder_end_array (b);
       json_builder_end_object (b);
       offset += n;
@@ -352,9 +364,9 @@ bx_safetensors_write (const char *path, const BxStateDict *sd, GError **error)
   GString *header = g_string_new_len (NULL, 0);
   guint8 lenbuf[8];
   for (int i = 0; i < 8; i++)
-    lenbuf[i] = (guint8) ((guint64) padded >> (8 * i));
-  g_string_append_len (header, (const char *) lenbuf, 8);
-  g_string_append_len (header, json, (gssize) jlen);
+    lenbuf[i] = (guint8)((guint64)padded >> (8 * i));
+  g_string_append_len (header, (const char *)lenbuf, 8);
+  g_string_append_len (header, json, (gssize)jlen);
   while (header->len < 8 + padded)
     g_string_append_c (header, ' ');
 

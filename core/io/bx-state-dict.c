@@ -5,9 +5,10 @@
 #include <math.h>
 #include <string.h>
 
-G_DEFINE_QUARK (bx-io-error-quark, bx_io_error)
+G_DEFINE_QUARK (bx - io - error - quark, bx_io_error)
 
-static const struct {
+static const struct
+{
   const char *name;
   gsize size;
 } dtype_info[BX_DTYPE_N] = {
@@ -20,26 +21,29 @@ static const struct {
 gsize
 bx_dtype_size (BxDType dtype)
 {
-  return (unsigned) dtype < BX_DTYPE_N ? dtype_info[dtype].size : 0;
+  return (unsigned)dtype < BX_DTYPE_N ? dtype_info[dtype].size : 0;
 }
 
 const char *
 bx_dtype_name (BxDType dtype)
 {
-  return (unsigned) dtype < BX_DTYPE_N ? dtype_info[dtype].name : "invalid";
+  return (unsigned)dtype < BX_DTYPE_N ? dtype_info[dtype].name : "invalid";
 }
 
 gboolean
 bx_dtype_from_name (const char *name, BxDType *dtype)
 {
-  static const struct {
+  static const struct
+  {
     const char *alias;
     BxDType dtype;
   } aliases[] = {
-    { "float", BX_DTYPE_F32 },  { "half", BX_DTYPE_F16 },  { "double", BX_DTYPE_F64 }, { "long", BX_DTYPE_I64 },
-    { "int", BX_DTYPE_I32 },    { "short", BX_DTYPE_I16 }, { "F32", BX_DTYPE_F32 },    { "F16", BX_DTYPE_F16 },
-    { "BF16", BX_DTYPE_BF16 },  { "F64", BX_DTYPE_F64 },   { "I64", BX_DTYPE_I64 },    { "I32", BX_DTYPE_I32 },
-    { "I16", BX_DTYPE_I16 },    { "I8", BX_DTYPE_I8 },     { "U8", BX_DTYPE_U8 },      { "BOOL", BX_DTYPE_BOOL },
+    { "float", BX_DTYPE_F32 }, { "half", BX_DTYPE_F16 }, { "double", BX_DTYPE_F64 },
+    { "long", BX_DTYPE_I64 },  { "int", BX_DTYPE_I32 },  { "short", BX_DTYPE_I16 },
+    { "F32", BX_DTYPE_F32 },   { "F16", BX_DTYPE_F16 },  { "BF16", BX_DTYPE_BF16 },
+    { "F64", BX_DTYPE_F64 },   { "I64", BX_DTYPE_I64 },  { "I32", BX_DTYPE_I32 },
+    { "I16", BX_DTYPE_I16 },   { "I8", BX_DTYPE_I8 },    { "U8", BX_DTYPE_U8 },
+    { "BOOL", BX_DTYPE_BOOL },
   };
   if (name == NULL)
     return FALSE;
@@ -48,7 +52,7 @@ bx_dtype_from_name (const char *name, BxDType *dtype)
   for (int i = 0; i < BX_DTYPE_N; i++)
     if (strcmp (name, dtype_info[i].name) == 0)
       {
-        *dtype = (BxDType) i;
+        *dtype = (BxDType)i;
         return TRUE;
       }
   for (gsize i = 0; i < G_N_ELEMENTS (aliases); i++)
@@ -77,22 +81,23 @@ bx_shape_to_string (guint ndim, const gint64 *shape)
 BxTensor *
 bx_tensor_new (const char *name, BxDType dtype, guint ndim, const gint64 *shape, GBytes *data, GError **error)
 {
-  if ((unsigned) dtype >= BX_DTYPE_N)
+  if ((unsigned)dtype >= BX_DTYPE_N)
     {
       g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_INVALID, "tensor '%s': invalid dtype %d", name ? name : "",
-                   (int) dtype);
+                   (int)dtype);
       return NULL;
     }
   if (ndim > BX_TENSOR_MAX_DIMS)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED, "tensor '%s' has %u dimensions (at most %d supported)",
-                   name ? name : "", ndim, BX_TENSOR_MAX_DIMS);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_UNSUPPORTED,
+                   "tensor '%s' has %u dimensions (at most %d supported)", name ? name : "", ndim,
+                   BX_TENSOR_MAX_DIMS);
       return NULL;
     }
   guint64 numel = 1;
   for (guint i = 0; i < ndim; i++)
     {
-      if (shape[i] < 0 || !g_uint64_checked_mul (&numel, numel, (guint64) shape[i]))
+      if (shape[i] < 0 || !g_uint64_checked_mul (&numel, numel, (guint64)shape[i]))
         {
           g_autofree char *s = bx_shape_to_string (ndim, shape);
           g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "tensor '%s' has an invalid shape %s",
@@ -129,7 +134,7 @@ bx_tensor_new_float (const char *name, guint ndim, const gint64 *shape, const fl
   guint64 numel = 1;
   g_return_val_if_fail (ndim <= BX_TENSOR_MAX_DIMS, NULL);
   for (guint i = 0; i < ndim; i++)
-    numel *= (guint64) shape[i];
+    numel *= (guint64)shape[i];
   g_autoptr (GBytes) bytes = g_bytes_new (values, numel * sizeof (float));
   g_autoptr (GError) error = NULL;
   BxTensor *t = bx_tensor_new (name, BX_DTYPE_F32, ndim, shape, bytes, &error);
@@ -176,13 +181,13 @@ bx_tensor_shape_equals (const BxTensor *tensor, guint ndim, const gint64 *shape)
 static float
 half_to_float (guint16 h)
 {
-  guint32 sign = (guint32) (h & 0x8000) << 16;
+  guint32 sign = (guint32)(h & 0x8000) << 16;
   guint32 exp = (h >> 10) & 0x1f;
   guint32 mant = h & 0x3ff;
   guint32 bits;
   if (exp == 0)
     {
-      float v = ldexpf ((float) mant, -24);
+      float v = ldexpf ((float)mant, -24);
       return sign ? -v : v;
     }
   else if (exp == 31)
@@ -199,8 +204,9 @@ bx_tensor_copy_float (const BxTensor *tensor, float *dst, gsize n_dst, GError **
 {
   if (n_dst != tensor->numel)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_INVALID, "tensor '%s' has %" G_GUINT64_FORMAT
-                   " elements, destination holds %zu", tensor->name, tensor->numel, n_dst);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_INVALID,
+                   "tensor '%s' has %" G_GUINT64_FORMAT " elements, destination holds %zu", tensor->name,
+                   tensor->numel, n_dst);
       return FALSE;
     }
   const guint8 *src = g_bytes_get_data (tensor->data, NULL);
@@ -213,12 +219,12 @@ bx_tensor_copy_float (const BxTensor *tensor, float *dst, gsize n_dst, GError **
       break;
     case BX_DTYPE_F16:
       for (gsize i = 0; i < n; i++)
-        dst[i] = half_to_float ((guint16) (src[2 * i] | (src[2 * i + 1] << 8)));
+        dst[i] = half_to_float ((guint16)(src[2 * i] | (src[2 * i + 1] << 8)));
       break;
     case BX_DTYPE_BF16:
       for (gsize i = 0; i < n; i++)
         {
-          guint32 bits = ((guint32) src[2 * i] << 16) | ((guint32) src[2 * i + 1] << 24);
+          guint32 bits = ((guint32)src[2 * i] << 16) | ((guint32)src[2 * i + 1] << 24);
           memcpy (dst + i, &bits, 4);
         }
       break;
@@ -227,7 +233,7 @@ bx_tensor_copy_float (const BxTensor *tensor, float *dst, gsize n_dst, GError **
         {
           double d;
           memcpy (&d, src + 8 * i, 8);
-          dst[i] = (float) d;
+          dst[i] = (float)d;
         }
       break;
     case BX_DTYPE_I64:
@@ -235,7 +241,7 @@ bx_tensor_copy_float (const BxTensor *tensor, float *dst, gsize n_dst, GError **
         {
           gint64 v;
           memcpy (&v, src + 8 * i, 8);
-          dst[i] = (float) v;
+          dst[i] = (float)v;
         }
       break;
     case BX_DTYPE_I32:
@@ -243,7 +249,7 @@ bx_tensor_copy_float (const BxTensor *tensor, float *dst, gsize n_dst, GError **
         {
           gint32 v;
           memcpy (&v, src + 4 * i, 4);
-          dst[i] = (float) v;
+          dst[i] = (float)v;
         }
       break;
     case BX_DTYPE_I16:
@@ -251,16 +257,16 @@ bx_tensor_copy_float (const BxTensor *tensor, float *dst, gsize n_dst, GError **
         {
           gint16 v;
           memcpy (&v, src + 2 * i, 2);
-          dst[i] = (float) v;
+          dst[i] = (float)v;
         }
       break;
     case BX_DTYPE_I8:
       for (gsize i = 0; i < n; i++)
-        dst[i] = (float) (gint8) src[i];
+        dst[i] = (float)(gint8)src[i];
       break;
     case BX_DTYPE_U8:
       for (gsize i = 0; i < n; i++)
-        dst[i] = (float) src[i];
+        dst[i] = (float)src[i];
       break;
     case BX_DTYPE_BOOL:
       for (gsize i = 0; i < n; i++)
@@ -309,7 +315,7 @@ bx_tensor_get_int64 (const BxTensor *tensor, guint64 index, gint64 *value)
         return TRUE;
       }
     case BX_DTYPE_I8:
-      *value = (gint8) src[index];
+      *value = (gint8)src[index];
       return TRUE;
     case BX_DTYPE_U8:
     case BX_DTYPE_BOOL:
@@ -322,7 +328,8 @@ bx_tensor_get_int64 (const BxTensor *tensor, guint64 index, gint64 *value)
 
 /* ------------------------------------------------------------- state dict */
 
-struct _BxStateDict {
+struct _BxStateDict
+{
   gint ref_count;
   GPtrArray *tensors;   /* BxTensor*, insertion order */
   GHashTable *by_name;  /* name (owned by the tensor) → BxTensor* */
@@ -336,7 +343,7 @@ bx_state_dict_new (void)
 {
   BxStateDict *sd = g_new0 (BxStateDict, 1);
   sd->ref_count = 1;
-  sd->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) bx_tensor_unref);
+  sd->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify)bx_tensor_unref);
   sd->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   sd->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   sd->notes = g_ptr_array_new_with_free_func (g_free);
@@ -378,8 +385,8 @@ bx_state_dict_add (BxStateDict *sd, BxTensor *tensor, GError **error)
 }
 
 gboolean
-bx_state_dict_add_float (BxStateDict *sd, const char *name, guint ndim, const gint64 *shape, const float *values,
-                         GError **error)
+bx_state_dict_add_float (BxStateDict *sd, const char *name, guint ndim, const gint64 *shape,
+                         const float *values, GError **error)
 {
   if (ndim > BX_TENSOR_MAX_DIMS)
     {
@@ -389,7 +396,7 @@ bx_state_dict_add_float (BxStateDict *sd, const char *name, guint ndim, const gi
   guint64 numel = 1;
   for (guint i = 0; i < ndim; i++)
     {
-      if (shape[i] < 0 || !g_uint64_checked_mul (&numel, numel, (guint64) shape[i]))
+      if (shape[i] < 0 || !g_uint64_checked_mul (&numel, numel, (guint64)shape[i]))
         {
           g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_INVALID, "tensor '%s': invalid shape", name);
           return FALSE;
@@ -427,12 +434,12 @@ bx_state_dict_require (const BxStateDict *sd, const char *name, int ndim, const 
       g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_NOT_FOUND, "tensor '%s' is missing", name);
       return NULL;
     }
-  if (ndim >= 0 && !bx_tensor_shape_equals (t, (guint) ndim, shape))
+  if (ndim >= 0 && !bx_tensor_shape_equals (t, (guint)ndim, shape))
     {
-      g_autofree char *want = bx_shape_to_string ((guint) ndim, shape);
+      g_autofree char *want = bx_shape_to_string ((guint)ndim, shape);
       g_autofree char *have = bx_shape_to_string (t->ndim, t->shape);
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_MISMATCH, "tensor '%s': expected shape %s, file has %s", name,
-                   want, have);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_MISMATCH, "tensor '%s': expected shape %s, file has %s",
+                   name, want, have);
       return NULL;
     }
   return t;
@@ -451,7 +458,7 @@ bx_state_dict_numel (const BxStateDict *sd)
 {
   guint64 n = 0;
   for (guint i = 0; i < sd->tensors->len; i++)
-    n += ((BxTensor *) g_ptr_array_index (sd->tensors, i))->numel;
+    n += ((BxTensor *)g_ptr_array_index (sd->tensors, i))->numel;
   return n;
 }
 
@@ -470,14 +477,14 @@ bx_state_dict_get_metadata (const BxStateDict *sd, const char *key)
 static int
 compare_str_ptr (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 const char **
 bx_state_dict_get_metadata_keys (const BxStateDict *sd)
 {
   guint n = 0;
-  const char **keys = (const char **) g_hash_table_get_keys_as_array (sd->metadata, &n);
+  const char **keys = (const char **)g_hash_table_get_keys_as_array (sd->metadata, &n);
   qsort (keys, n, sizeof *keys, compare_str_ptr);
   return keys;
 }
@@ -565,7 +572,7 @@ gboolean
 bx_state_dict_has_prefix (const BxStateDict *sd, const char *prefix)
 {
   for (guint i = 0; i < sd->tensors->len; i++)
-    if (g_str_has_prefix (((BxTensor *) g_ptr_array_index (sd->tensors, i))->name, prefix))
+    if (g_str_has_prefix (((BxTensor *)g_ptr_array_index (sd->tensors, i))->name, prefix))
       return TRUE;
   return FALSE;
 }
@@ -601,14 +608,15 @@ bx_state_dict_select_first (const BxStateDict *sd, const char *const *paths, con
     }
   if (chosen)
     *chosen = NULL;
-  return bx_state_dict_ref ((BxStateDict *) sd);
+  return bx_state_dict_ref ((BxStateDict *)sd);
 }
 
 BxStateDict *
 bx_state_dict_normalize_weight_norm (const BxStateDict *sd, BxWeightNormStyle style, GError **error)
 {
   static const char *const legacy[2] = { ".weight_g", ".weight_v" };
-  static const char *const param[2] = { ".parametrizations.weight.original0", ".parametrizations.weight.original1" };
+  static const char *const param[2]
+      = { ".parametrizations.weight.original0", ".parametrizations.weight.original1" };
   const char *const *from = style == BX_WEIGHT_NORM_LEGACY ? param : legacy;
   const char *const *to = style == BX_WEIGHT_NORM_LEGACY ? legacy : param;
   g_autoptr (BxStateDict) out = state_dict_new_like (sd);
@@ -620,7 +628,7 @@ bx_state_dict_normalize_weight_norm (const BxStateDict *sd, BxWeightNormStyle st
         if (g_str_has_suffix (t->name, from[k]))
           {
             gsize stem = strlen (t->name) - strlen (from[k]);
-            renamed = g_strdup_printf ("%.*s%s", (int) stem, t->name, to[k]);
+            renamed = g_strdup_printf ("%.*s%s", (int)stem, t->name, to[k]);
           }
       if (!add_renamed (out, t, renamed ? renamed : t->name, error))
         {
@@ -638,7 +646,7 @@ spec_matches (const BxTensorSpec *spec, const BxTensor *t)
 {
   if (spec->ndim < 0)
     return TRUE;
-  if ((guint) spec->ndim != t->ndim)
+  if ((guint)spec->ndim != t->ndim)
     return FALSE;
   for (guint i = 0; i < t->ndim; i++)
     if (spec->shape[i] >= 0 && spec->shape[i] != t->shape[i])
@@ -657,13 +665,13 @@ bx_state_dict_check (const BxStateDict *sd, const BxTensorSpec *expected, gsize 
   for (gsize i = 0; i < n_expected; i++)
     {
       const BxTensorSpec *spec = &expected[i];
-      g_hash_table_add (wanted, (gpointer) spec->name);
+      g_hash_table_add (wanted, (gpointer)spec->name);
       const BxTensor *t = bx_state_dict_lookup (sd, spec->name);
       if (t == NULL)
         g_ptr_array_add (check->missing, g_strdup (spec->name));
       else if (!spec_matches (spec, t))
         {
-          g_autofree char *want = bx_shape_to_string ((guint) spec->ndim, spec->shape);
+          g_autofree char *want = bx_shape_to_string ((guint)spec->ndim, spec->shape);
           g_autofree char *have = bx_shape_to_string (t->ndim, t->shape);
           /* -1 wildcards print as -1: "(1, -1, 200)" reads as "any". */
           g_ptr_array_add (check->mismatched,
@@ -706,7 +714,7 @@ append_list (GString *s, GPtrArray *items, const char *singular, const char *plu
     return;
   g_string_append_printf (s, "\n  %u %s%s: ", items->len, items->len == 1 ? singular : plural, tail);
   for (guint i = 0; i < items->len && i < max_list; i++)
-    g_string_append_printf (s, "%s%s", i ? ", " : "", (const char *) g_ptr_array_index (items, i));
+    g_string_append_printf (s, "%s%s", i ? ", " : "", (const char *)g_ptr_array_index (items, i));
   if (items->len > max_list)
     g_string_append_printf (s, ", … (%u more)", items->len - max_list);
 }
@@ -765,9 +773,11 @@ bx_tensor_spec_parse_listing (const char *text, gsize *n_specs, char ***strings,
           if (dims[d][0] == '\0')
             continue;
           gint64 v;
-          if (spec.ndim >= BX_TENSOR_MAX_DIMS || !g_ascii_string_to_signed (dims[d], 10, -1, G_MAXINT64, &v, NULL))
+          if (spec.ndim >= BX_TENSOR_MAX_DIMS
+              || !g_ascii_string_to_signed (dims[d], 10, -1, G_MAXINT64, &v, NULL))
             {
-              g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "line %u: bad shape '%s'", ln + 1, cols[1]);
+              g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "line %u: bad shape '%s'", ln + 1,
+                           cols[1]);
               return NULL;
             }
           spec.shape[spec.ndim++] = v;
@@ -779,6 +789,6 @@ bx_tensor_spec_parse_listing (const char *text, gsize *n_specs, char ***strings,
   for (guint i = 0; i < specs->len; i++)
     g_array_index (specs, BxTensorSpec, i).name = g_ptr_array_index (names, i);
   *n_specs = specs->len;
-  *strings = (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
-  return (BxTensorSpec *) (void *) g_array_free (g_steal_pointer (&specs), FALSE);
+  *strings = (char **)g_ptr_array_free (g_steal_pointer (&names), FALSE);
+  return (BxTensorSpec *)(void *)g_array_free (g_steal_pointer (&specs), FALSE);
 }

@@ -25,7 +25,8 @@ G_BEGIN_DECLS
 #define BX_IO_ERROR (bx_io_error_quark ())
 GQuark bx_io_error_quark (void);
 
-typedef enum {
+typedef enum
+{
   BX_IO_ERROR_OPEN,        /* file cannot be opened / read / mapped */
   BX_IO_ERROR_FORMAT,      /* malformed or truncated content */
   BX_IO_ERROR_UNSUPPORTED, /* well-formed but a feature we do not read (big-endian, complex dtype, ...) */
@@ -36,7 +37,8 @@ typedef enum {
   BX_IO_ERROR_INVALID,     /* caller passed inconsistent arguments */
 } BxIoError;
 
-typedef enum {
+typedef enum
+{
   BX_DTYPE_F32,
   BX_DTYPE_F16,
   BX_DTYPE_BF16,
@@ -62,13 +64,14 @@ gboolean bx_dtype_from_name (const char *name, BxDType *dtype);
 typedef struct _BxTensor BxTensor;
 
 /* Fields are read-only after construction. */
-struct _BxTensor {
+struct _BxTensor
+{
   char *name;
   BxDType dtype;
-  guint ndim;                         /* 0 for a scalar */
+  guint ndim; /* 0 for a scalar */
   gint64 shape[BX_TENSOR_MAX_DIMS];
-  guint64 numel;                      /* product of shape (1 for a scalar) */
-  GBytes *data;                       /* numel × bx_dtype_size() bytes, C order, little-endian */
+  guint64 numel; /* product of shape (1 for a scalar) */
+  GBytes *data;  /* numel × bx_dtype_size() bytes, C order, little-endian */
   /*< private >*/
   gint ref_count;
 };
@@ -90,7 +93,8 @@ const void *bx_tensor_get_data (const BxTensor *tensor, gsize *n_bytes);
 gboolean bx_tensor_copy_float (const BxTensor *tensor, float *dst, gsize n_dst, GError **error);
 /* Newly allocated float32 copy (g_free); `n_out` may be NULL. Never NULL for numel > 0. */
 float *bx_tensor_to_float (const BxTensor *tensor, gsize *n_out);
-/* Element `index` (flat, C order) of an integer or bool tensor as int64; FALSE for float dtypes or out of range. */
+/* Element `index` (flat, C order) of an integer or bool tensor as int64; FALSE for float dtypes or out of
+ * range. */
 gboolean bx_tensor_get_int64 (const BxTensor *tensor, guint64 index, gint64 *value);
 /* "(512, 32, 128)" / "()" — g_free. */
 char *bx_shape_to_string (guint ndim, const gint64 *shape);
@@ -117,8 +121,8 @@ const BxTensor *bx_state_dict_lookup (const BxStateDict *sd, const char *name);
 const BxTensor *bx_state_dict_require (const BxStateDict *sd, const char *name, int ndim, const gint64 *shape,
                                        GError **error);
 /* require() + bx_tensor_copy_float(): fills `dst` (numel of `shape` floats) from tensor `name`. */
-gboolean bx_state_dict_copy_float (const BxStateDict *sd, const char *name, int ndim, const gint64 *shape, float *dst,
-                                   gsize n_dst, GError **error);
+gboolean bx_state_dict_copy_float (const BxStateDict *sd, const char *name, int ndim, const gint64 *shape,
+                                   float *dst, gsize n_dst, GError **error);
 /* Total number of elements over all tensors (the "parameter count" incl. buffers). */
 guint64 bx_state_dict_numel (const BxStateDict *sd);
 
@@ -134,13 +138,15 @@ void bx_state_dict_add_note (BxStateDict *sd, const char *note);
 guint bx_state_dict_get_n_notes (const BxStateDict *sd);
 const char *bx_state_dict_get_note (const BxStateDict *sd, guint index);
 
-/* What the file was: "pytorch-zip", "pytorch-legacy", "safetensors", "npz", "npy" (NULL if built in memory). */
+/* What the file was: "pytorch-zip", "pytorch-legacy", "safetensors", "npz", "npy" (NULL if built in memory).
+ */
 const char *bx_state_dict_get_format (const BxStateDict *sd);
 void bx_state_dict_set_format (BxStateDict *sd, const char *format);
 
 /* --- key utilities: each returns a new dict sharing the tensor data --- */
 
-typedef enum {
+typedef enum
+{
   BX_PREFIX_KEEP_OTHERS, /* keys without the prefix are kept unchanged (PaPaGei's optional `module.`) */
   BX_PREFIX_DROP_OTHERS, /* only keys with the prefix are kept (LaBraM keeps `student.*`) */
 } BxPrefixMode;
@@ -156,11 +162,13 @@ BxStateDict *bx_state_dict_select (const BxStateDict *sd, const char *path, GErr
  * {"model", "model_state_dict", "state_dict", NULL}; if none has, a new
  * reference to `sd` itself (a bare state dict). `chosen` (may be NULL)
  * receives the path used or NULL. */
-BxStateDict *bx_state_dict_select_first (const BxStateDict *sd, const char *const *paths, const char **chosen);
+BxStateDict *bx_state_dict_select_first (const BxStateDict *sd, const char *const *paths,
+                                         const char **chosen);
 /* TRUE if any key starts with `prefix`. */
 gboolean bx_state_dict_has_prefix (const BxStateDict *sd, const char *prefix);
 
-typedef enum {
+typedef enum
+{
   BX_WEIGHT_NORM_LEGACY,         /* X.weight_g / X.weight_v (torch.nn.utils.weight_norm) */
   BX_WEIGHT_NORM_PARAMETRIZATION /* X.parametrizations.weight.original0 / original1 (torch ≥ 2.1) */
 } BxWeightNormStyle;
@@ -171,13 +179,15 @@ BxStateDict *bx_state_dict_normalize_weight_norm (const BxStateDict *sd, BxWeigh
 
 /* --- checking against what a model expects --- */
 
-typedef struct {
+typedef struct
+{
   const char *name;
-  int ndim;                              /* -1: any shape */
-  gint64 shape[BX_TENSOR_MAX_DIMS];      /* a dimension of -1 matches any size */
+  int ndim;                         /* -1: any shape */
+  gint64 shape[BX_TENSOR_MAX_DIMS]; /* a dimension of -1 matches any size */
 } BxTensorSpec;
 
-typedef struct {
+typedef struct
+{
   GPtrArray *missing;    /* char*: expected names absent from the dict */
   GPtrArray *unexpected; /* char*: names in the dict that no spec asked for (ignored when loading) */
   GPtrArray *mismatched; /* char*: "name: expected (a, b), file has (c, d)" */
@@ -204,6 +214,7 @@ gboolean bx_state_dict_check_strict (const BxStateDict *sd, const BxTensorSpec *
  * "name<TAB>(d0, d1, ...)<TAB>torch.float32" per line. Returns an array of
  * BxTensorSpec whose names point into `strings` (free both with g_free /
  * g_strfreev). */
-BxTensorSpec *bx_tensor_spec_parse_listing (const char *text, gsize *n_specs, char ***strings, GError **error);
+BxTensorSpec *bx_tensor_spec_parse_listing (const char *text, gsize *n_specs, char ***strings,
+                                            GError **error);
 
 G_END_DECLS

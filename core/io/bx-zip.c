@@ -17,13 +17,14 @@
 #define SIG_EOCD64 0x06064b50u
 #define SIG_EOCD64_LOC 0x07064b50u
 
-struct _BxZip {
+struct _BxZip
+{
   GBytes *bytes;
   const guint8 *data;
   gsize size;
   char *display_name;
-  GPtrArray *entries;   /* BxZipEntry* */
-  GHashTable *by_name;  /* name → BxZipEntry* */
+  GPtrArray *entries;  /* BxZipEntry* */
+  GHashTable *by_name; /* name → BxZipEntry* */
   BxZipLimits limits;
   guint64 cd_offset;
 };
@@ -31,19 +32,19 @@ struct _BxZip {
 static guint16
 rd16 (const guint8 *p)
 {
-  return (guint16) (p[0] | (p[1] << 8));
+  return (guint16)(p[0] | (p[1] << 8));
 }
 
 static guint32
 rd32 (const guint8 *p)
 {
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
+  return (guint32)p[0] | ((guint32)p[1] << 8) | ((guint32)p[2] << 16) | ((guint32)p[3] << 24);
 }
 
 static guint64
 rd64 (const guint8 *p)
 {
-  return (guint64) rd32 (p) | ((guint64) rd32 (p + 4) << 32);
+  return (guint64)rd32 (p) | ((guint64)rd32 (p + 4) << 32);
 }
 
 /* Slice-by-8 tables: crc_tables[k][b] is the CRC of byte b followed by k zero bytes. */
@@ -75,8 +76,9 @@ bx_crc32_update (guint32 crc, const void *data, gsize len)
   /* Eight bytes per step: checkpoints hold hundreds of MB of stored tensors. */
   while (len >= 8)
     {
-      guint32 lo = crc ^ ((guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24));
-      guint32 hi = (guint32) p[4] | ((guint32) p[5] << 8) | ((guint32) p[6] << 16) | ((guint32) p[7] << 24);
+      guint32 lo
+          = crc ^ ((guint32)p[0] | ((guint32)p[1] << 8) | ((guint32)p[2] << 16) | ((guint32)p[3] << 24));
+      guint32 hi = (guint32)p[4] | ((guint32)p[5] << 8) | ((guint32)p[6] << 16) | ((guint32)p[7] << 24);
       crc = crc_tables[7][lo & 0xff] ^ crc_tables[6][(lo >> 8) & 0xff] ^ crc_tables[5][(lo >> 16) & 0xff]
             ^ crc_tables[4][lo >> 24] ^ crc_tables[3][hi & 0xff] ^ crc_tables[2][(hi >> 8) & 0xff]
             ^ crc_tables[1][(hi >> 16) & 0xff] ^ crc_tables[0][hi >> 24];
@@ -107,8 +109,7 @@ bx_zip_free (BxZip *zip)
   g_free (zip);
 }
 
-static gboolean
-fail (BxZip *zip, GError **error, BxIoError code, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+static gboolean fail (BxZip *zip, GError **error, BxIoError code, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
 
 static gboolean
 fail (BxZip *zip, GError **error, BxIoError code, const char *fmt, ...)
@@ -144,12 +145,13 @@ apply_zip64_extra (BxZip *zip, const guint8 *extra, gsize extra_len, guint64 *us
               if (fields[i] == NULL || *fields[i] != 0xffffffffu)
                 continue;
               if (used + 8 > len)
-                return fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s': zip64 extra field too short", name);
+                return fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s': zip64 extra field too short",
+                             name);
               *fields[i] = rd64 (f + used);
               used += 8;
             }
         }
-      pos += 4 + (gsize) len;
+      pos += 4 + (gsize)len;
     }
   return TRUE;
 }
@@ -157,8 +159,8 @@ apply_zip64_extra (BxZip *zip, const guint8 *extra, gsize extra_len, guint64 *us
 static int
 compare_entry_offset (gconstpointer a, gconstpointer b)
 {
-  const BxZipEntry *ea = *(BxZipEntry *const *) a, *eb = *(BxZipEntry *const *) b;
-  return ea->local_header_offset < eb->local_header_offset ? -1
+  const BxZipEntry *ea = *(BxZipEntry *const *)a, *eb = *(BxZipEntry *const *)b;
+  return ea->local_header_offset < eb->local_header_offset   ? -1
          : ea->local_header_offset > eb->local_header_offset ? 1
                                                              : 0;
 }
@@ -169,8 +171,8 @@ parse_directory (BxZip *zip, GError **error)
   const guint8 *d = zip->data;
   gsize size = zip->size;
   if (size < 22)
-    return fail (zip, error, BX_IO_ERROR_FORMAT, "file is %zu bytes, too short for an end-of-directory record",
-                 size);
+    return fail (zip, error, BX_IO_ERROR_FORMAT,
+                 "file is %zu bytes, too short for an end-of-directory record", size);
   /* The end record sits within the last 22 + 65535 (comment) bytes. */
   gsize eocd = G_MAXSIZE;
   gsize lowest = size > 22 + 65535 ? size - 22 - 65535 : 0;
@@ -191,8 +193,8 @@ parse_directory (BxZip *zip, GError **error)
     {
       guint64 rec = rd64 (d + eocd - 20 + 8);
       if (rec > eocd - 20 || eocd - 20 - rec < 56 || rd32 (d + rec) != SIG_EOCD64)
-        return fail (zip, error, BX_IO_ERROR_FORMAT, "zip64 end record at offset %" G_GUINT64_FORMAT " is invalid",
-                     rec);
+        return fail (zip, error, BX_IO_ERROR_FORMAT,
+                     "zip64 end record at offset %" G_GUINT64_FORMAT " is invalid", rec);
       n_entries = rd64 (d + rec + 32);
       cd_size = rd64 (d + rec + 40);
       cd_offset = rd64 (d + rec + 48);
@@ -203,8 +205,8 @@ parse_directory (BxZip *zip, GError **error)
                  " bytes) lies outside the file of %zu bytes",
                  cd_offset, cd_size, size);
   if (n_entries > zip->limits.max_entries)
-    return fail (zip, error, BX_IO_ERROR_LIMIT, "%" G_GUINT64_FORMAT " entries exceed the limit of %u", n_entries,
-                 zip->limits.max_entries);
+    return fail (zip, error, BX_IO_ERROR_LIMIT, "%" G_GUINT64_FORMAT " entries exceed the limit of %u",
+                 n_entries, zip->limits.max_entries);
   /* Each central entry is at least 46 bytes. */
   if (n_entries * 46 > cd_size)
     return fail (zip, error, BX_IO_ERROR_FORMAT,
@@ -216,35 +218,39 @@ parse_directory (BxZip *zip, GError **error)
   for (guint64 i = 0; i < n_entries; i++)
     {
       if (end - pos < 46 || rd32 (d + pos) != SIG_CENTRAL)
-        return fail (zip, error, BX_IO_ERROR_FORMAT, "central directory entry %" G_GUINT64_FORMAT
-                     " at offset %zu is damaged", i, pos);
+        return fail (zip, error, BX_IO_ERROR_FORMAT,
+                     "central directory entry %" G_GUINT64_FORMAT " at offset %zu is damaged", i, pos);
       guint16 flags = rd16 (d + pos + 8), method = rd16 (d + pos + 10);
       guint32 crc = rd32 (d + pos + 16);
       guint64 csize = rd32 (d + pos + 20), usize = rd32 (d + pos + 24);
-      gsize name_len = rd16 (d + pos + 28), extra_len = rd16 (d + pos + 30), comment_len = rd16 (d + pos + 32);
+      gsize name_len = rd16 (d + pos + 28), extra_len = rd16 (d + pos + 30),
+            comment_len = rd16 (d + pos + 32);
       guint64 local = rd32 (d + pos + 42);
       if (46 + name_len + extra_len + comment_len > end - pos)
-        return fail (zip, error, BX_IO_ERROR_FORMAT, "central directory entry %" G_GUINT64_FORMAT
-                     " overruns the directory", i);
-      g_autofree char *name = g_strndup ((const char *) d + pos + 46, name_len);
+        return fail (zip, error, BX_IO_ERROR_FORMAT,
+                     "central directory entry %" G_GUINT64_FORMAT " overruns the directory", i);
+      g_autofree char *name = g_strndup ((const char *)d + pos + 46, name_len);
       if (strlen (name) != name_len || name_len == 0)
-        return fail (zip, error, BX_IO_ERROR_FORMAT, "central directory entry %" G_GUINT64_FORMAT
-                     " has an empty or NUL-containing name", i);
+        return fail (zip, error, BX_IO_ERROR_FORMAT,
+                     "central directory entry %" G_GUINT64_FORMAT " has an empty or NUL-containing name", i);
       if (!apply_zip64_extra (zip, d + pos + 46 + name_len, extra_len, &usize, &csize, &local, name, error))
         return FALSE;
       if (flags & 0x1)
         return fail (zip, error, BX_IO_ERROR_UNSUPPORTED, "member '%s' is encrypted", name);
       if (method != 0 && method != 8)
-        return fail (zip, error, BX_IO_ERROR_UNSUPPORTED, "member '%s' uses compression method %u "
-                     "(only stored and deflated are supported)", name, method);
+        return fail (zip, error, BX_IO_ERROR_UNSUPPORTED,
+                     "member '%s' uses compression method %u "
+                     "(only stored and deflated are supported)",
+                     name, method);
       if (method == 0 && csize != usize)
-        return fail (zip, error, BX_IO_ERROR_FORMAT, "stored member '%s' has compressed size %" G_GUINT64_FORMAT
-                     " ≠ size %" G_GUINT64_FORMAT, name, csize, usize);
+        return fail (zip, error, BX_IO_ERROR_FORMAT,
+                     "stored member '%s' has compressed size %" G_GUINT64_FORMAT " ≠ size %" G_GUINT64_FORMAT,
+                     name, csize, usize);
 
       /* Local header: must agree with the central entry. */
       if (local > cd_offset || cd_offset - local < 30 || rd32 (d + local) != SIG_LOCAL)
-        return fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s': no local header at offset %" G_GUINT64_FORMAT,
-                     name, local);
+        return fail (zip, error, BX_IO_ERROR_FORMAT,
+                     "member '%s': no local header at offset %" G_GUINT64_FORMAT, name, local);
       gsize lname = rd16 (d + local + 26), lextra = rd16 (d + local + 28);
       guint16 lmethod = rd16 (d + local + 8);
       guint64 data_off = local + 30 + lname + lextra;
@@ -252,24 +258,29 @@ parse_directory (BxZip *zip, GError **error)
         return fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s': local header overruns the archive", name);
       if (lname != name_len || memcmp (d + local + 30, name, name_len) != 0)
         return fail (zip, error, BX_IO_ERROR_FORMAT,
-                     "member '%s': local header names a different file (central/local directory mismatch)", name);
+                     "member '%s': local header names a different file (central/local directory mismatch)",
+                     name);
       if (lmethod != method)
         return fail (zip, error, BX_IO_ERROR_FORMAT,
-                     "member '%s': local header says method %u, central directory says %u", name, lmethod, method);
+                     "member '%s': local header says method %u, central directory says %u", name, lmethod,
+                     method);
       if (!(rd16 (d + local + 6) & 0x8))
         {
-          guint64 lcsize = rd32 (d + local + 18), lusize = rd32 (d + local + 22), lcrc = rd32 (d + local + 14);
+          guint64 lcsize = rd32 (d + local + 18), lusize = rd32 (d + local + 22),
+                  lcrc = rd32 (d + local + 14);
           if (!apply_zip64_extra (zip, d + local + 30 + lname, lextra, &lusize, &lcsize, NULL, name, error))
             return FALSE;
           if (lcsize != csize || lusize != usize || lcrc != crc)
             return fail (zip, error, BX_IO_ERROR_FORMAT,
                          "member '%s': local header sizes/CRC (%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
-                         ") disagree with the central directory (%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ")",
+                         ") disagree with the central directory (%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                         ")",
                          name, lcsize, lusize, csize, usize);
         }
       if (csize > cd_offset - data_off)
-        return fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s': %" G_GUINT64_FORMAT
-                     " bytes of data at offset %" G_GUINT64_FORMAT " run past the central directory (truncated?)",
+        return fail (zip, error, BX_IO_ERROR_FORMAT,
+                     "member '%s': %" G_GUINT64_FORMAT " bytes of data at offset %" G_GUINT64_FORMAT
+                     " run past the central directory (truncated?)",
                      name, csize, data_off);
       if (g_hash_table_contains (zip->by_name, name))
         return fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s' appears twice", name);
@@ -308,9 +319,9 @@ bx_zip_open_bytes (GBytes *bytes, const char *display_name, GError **error)
   zip->bytes = g_bytes_ref (bytes);
   zip->data = g_bytes_get_data (bytes, &zip->size);
   zip->display_name = g_strdup (display_name ? display_name : "(memory)");
-  zip->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  zip->entries = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
   zip->by_name = g_hash_table_new (g_str_hash, g_str_equal);
-  zip->limits = (BxZipLimits) {
+  zip->limits = (BxZipLimits){
     .max_member_size = G_GUINT64_CONSTANT (4) << 30,
     .max_ratio = 256,
     .ratio_free_size = 1 << 20,
@@ -365,27 +376,30 @@ static GBytes *
 inflate_member (BxZip *zip, const BxZipEntry *e, GError **error)
 {
   g_autoptr (GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
-  gsize out_size = (gsize) e->uncompressed_size;
+  gsize out_size = (gsize)e->uncompressed_size;
   guint8 *out = g_try_malloc (out_size + 1);
   if (out == NULL)
     {
-      fail (zip, error, BX_IO_ERROR_LIMIT, "member '%s': cannot allocate %zu bytes to inflate it", e->name, out_size);
+      fail (zip, error, BX_IO_ERROR_LIMIT, "member '%s': cannot allocate %zu bytes to inflate it", e->name,
+            out_size);
       return NULL;
     }
   const guint8 *in = zip->data + e->data_offset;
-  gsize in_left = (gsize) e->compressed_size, out_pos = 0;
+  gsize in_left = (gsize)e->compressed_size, out_pos = 0;
   gboolean finished = FALSE;
   while (!finished)
     {
       gsize nread = 0, nwritten = 0;
       g_autoptr (GError) zerr = NULL;
       /* One spare byte of room detects a member that inflates beyond its declared size. */
-      GConverterResult r = g_converter_convert (G_CONVERTER (z), in, in_left, out + out_pos, out_size + 1 - out_pos,
-                                                G_CONVERTER_INPUT_AT_END, &nread, &nwritten, &zerr);
+      GConverterResult r
+          = g_converter_convert (G_CONVERTER (z), in, in_left, out + out_pos, out_size + 1 - out_pos,
+                                 G_CONVERTER_INPUT_AT_END, &nread, &nwritten, &zerr);
       if (r == G_CONVERTER_ERROR)
         {
           g_free (out);
-          fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s': corrupt deflate data: %s", e->name, zerr->message);
+          fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s': corrupt deflate data: %s", e->name,
+                zerr->message);
           return NULL;
         }
       in += nread;
@@ -410,8 +424,8 @@ inflate_member (BxZip *zip, const BxZipEntry *e, GError **error)
   if (out_pos != out_size)
     {
       g_free (out);
-      fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s' inflates to %zu bytes, the directory says %zu", e->name,
-            out_pos, out_size);
+      fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s' inflates to %zu bytes, the directory says %zu",
+            e->name, out_pos, out_size);
       return NULL;
     }
   return g_bytes_new_take (out, out_size);
@@ -422,18 +436,18 @@ bx_zip_read (BxZip *zip, const BxZipEntry *e, GError **error)
 {
   if (e->uncompressed_size > zip->limits.max_member_size)
     {
-      fail (zip, error, BX_IO_ERROR_LIMIT, "member '%s' declares %" G_GUINT64_FORMAT
-            " bytes, more than the limit of %" G_GUINT64_FORMAT, e->name, e->uncompressed_size,
-            zip->limits.max_member_size);
+      fail (zip, error, BX_IO_ERROR_LIMIT,
+            "member '%s' declares %" G_GUINT64_FORMAT " bytes, more than the limit of %" G_GUINT64_FORMAT,
+            e->name, e->uncompressed_size, zip->limits.max_member_size);
       return NULL;
     }
   GBytes *out;
   if (e->method == 0)
-    out = g_bytes_new_from_bytes (zip->bytes, (gsize) e->data_offset, (gsize) e->uncompressed_size);
+    out = g_bytes_new_from_bytes (zip->bytes, (gsize)e->data_offset, (gsize)e->uncompressed_size);
   else
     {
       if (e->uncompressed_size > zip->limits.ratio_free_size
-          && (double) e->uncompressed_size > zip->limits.max_ratio * (double) MAX (e->compressed_size, 1))
+          && (double)e->uncompressed_size > zip->limits.max_ratio * (double)MAX (e->compressed_size, 1))
         {
           fail (zip, error, BX_IO_ERROR_LIMIT,
                 "member '%s' would inflate %" G_GUINT64_FORMAT " bytes to %" G_GUINT64_FORMAT
@@ -451,8 +465,10 @@ bx_zip_read (BxZip *zip, const BxZipEntry *e, GError **error)
   if (crc != e->crc32)
     {
       g_bytes_unref (out);
-      fail (zip, error, BX_IO_ERROR_FORMAT, "member '%s': CRC-32 %08x does not match the directory's %08x "
-            "(damaged file)", e->name, crc, e->crc32);
+      fail (zip, error, BX_IO_ERROR_FORMAT,
+            "member '%s': CRC-32 %08x does not match the directory's %08x "
+            "(damaged file)",
+            e->name, crc, e->crc32);
       return NULL;
     }
   return out;

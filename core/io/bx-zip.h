@@ -18,25 +18,27 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct
+{
   char *name;
-  guint16 method;            /* 0 stored, 8 deflated */
+  guint16 method; /* 0 stored, 8 deflated */
   guint16 flags;
   guint32 crc32;
   guint64 compressed_size;
   guint64 uncompressed_size;
   guint64 local_header_offset;
-  guint64 data_offset;       /* first byte of the member's (compressed) data */
+  guint64 data_offset; /* first byte of the member's (compressed) data */
 } BxZipEntry;
 
 typedef struct _BxZip BxZip;
 
 /* Limits applied to every member read (defaults in brackets). */
-typedef struct {
-  guint64 max_member_size;   /* [4 GiB] uncompressed bytes of one member */
-  double max_ratio;          /* [256] uncompressed / compressed for deflated members ... */
-  guint64 ratio_free_size;   /* [1 MiB] ... unless the member is at most this big */
-  guint max_entries;         /* [65536] entries in the central directory */
+typedef struct
+{
+  guint64 max_member_size; /* [4 GiB] uncompressed bytes of one member */
+  double max_ratio;        /* [256] uncompressed / compressed for deflated members ... */
+  guint64 ratio_free_size; /* [1 MiB] ... unless the member is at most this big */
+  guint max_entries;       /* [65536] entries in the central directory */
 } BxZipLimits;
 
 /* `display_name` names the file in error messages. Takes a reference on `bytes`. */

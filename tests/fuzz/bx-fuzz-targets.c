@@ -63,10 +63,14 @@ bx_fuzz_torch (const guint8 *data, gsize size)
 int
 bx_fuzz_pickle (const guint8 *data, gsize size)
 {
-  enum { N_STORAGES = 12, STORAGE_BYTES = 1024 };
+  enum
+  {
+    N_STORAGES = 12,
+    STORAGE_BYTES = 1024
+  };
   static guint8 pattern[STORAGE_BYTES];
   for (int i = 0; i < STORAGE_BYTES; i++)
-    pattern[i] = (guint8) (i * 37 + 11);
+    pattern[i] = (guint8)(i * 37 + 11);
   g_autoptr (GBytes) pkl = g_bytes_new (data, size);
   GBytes *storages[N_STORAGES];
   for (int i = 0; i < N_STORAGES; i++)
@@ -105,7 +109,8 @@ bx_fuzz_npy (const guint8 *data, gsize size)
       g_assert (bx_state_dict_add (sd, t, NULL));
       exercise (sd);
       /* What we read, we can write back byte for byte. */
-      g_autoptr (GBytes) again = bx_npy_serialize (t->dtype, t->ndim, t->shape, g_bytes_get_data (t->data, NULL), NULL);
+      g_autoptr (GBytes) again
+          = bx_npy_serialize (t->dtype, t->ndim, t->shape, g_bytes_get_data (t->data, NULL), NULL);
       g_autoptr (GError) e2 = NULL;
       g_autoptr (BxTensor) t2 = bx_npy_parse (again, "fuzz-rewrite", "x", &e2);
       g_assert (t2 != NULL && g_bytes_equal (t->data, t2->data));
@@ -116,7 +121,8 @@ bx_fuzz_npy (const guint8 *data, gsize size)
 BxFuzzEntry
 bx_fuzz_lookup (const char *target)
 {
-  static const struct {
+  static const struct
+  {
     const char *name;
     BxFuzzEntry entry;
   } table[] = {

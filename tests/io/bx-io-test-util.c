@@ -9,14 +9,14 @@
 static void
 put16 (GByteArray *a, guint v)
 {
-  guint8 b[2] = { (guint8) v, (guint8) (v >> 8) };
+  guint8 b[2] = { (guint8)v, (guint8)(v >> 8) };
   g_byte_array_append (a, b, 2);
 }
 
 static void
 put32 (GByteArray *a, guint32 v)
 {
-  guint8 b[4] = { (guint8) v, (guint8) (v >> 8), (guint8) (v >> 16), (guint8) (v >> 24) };
+  guint8 b[4] = { (guint8)v, (guint8)(v >> 8), (guint8)(v >> 16), (guint8)(v >> 24) };
   g_byte_array_append (a, b, 4);
 }
 
@@ -41,7 +41,8 @@ bx_test_zip_build (const BxTestZipMember *members, guint n)
       gsize usize;
       const void *udata = g_bytes_get_data (members[i].data, &usize);
       guint32 crc = bx_crc32_update (0, udata, usize);
-      g_autoptr (GBytes) stored = members[i].deflate ? deflate_raw (members[i].data) : g_bytes_ref (members[i].data);
+      g_autoptr (GBytes) stored
+          = members[i].deflate ? deflate_raw (members[i].data) : g_bytes_ref (members[i].data);
       gsize csize;
       const void *cdata = g_bytes_get_data (stored, &csize);
       guint32 offset = a->len;
@@ -55,22 +56,22 @@ bx_test_zip_build (const BxTestZipMember *members, guint n)
       put16 (a, 0);
       put16 (a, 0);
       put32 (a, crc);
-      put32 (a, z64 ? 0xffffffffu : (guint32) csize);
-      put32 (a, z64 ? 0xffffffffu : (guint32) usize);
-      put16 (a, (guint) nlen);
+      put32 (a, z64 ? 0xffffffffu : (guint32)csize);
+      put32 (a, z64 ? 0xffffffffu : (guint32)usize);
+      put16 (a, (guint)nlen);
       put16 (a, z64 ? 20 : 0);
-      g_byte_array_append (a, (const guint8 *) members[i].name, (guint) nlen);
+      g_byte_array_append (a, (const guint8 *)members[i].name, (guint)nlen);
       if (z64)
         {
           put16 (a, 0x0001);
           put16 (a, 16);
-          put32 (a, (guint32) usize);
+          put32 (a, (guint32)usize);
           put32 (a, 0);
-          put32 (a, (guint32) csize);
+          put32 (a, (guint32)csize);
           put32 (a, 0);
         }
       if (csize)
-        g_byte_array_append (a, cdata, (guint) csize);
+        g_byte_array_append (a, cdata, (guint)csize);
 
       put32 (cd, 0x02014b50);
       put16 (cd, 20);
@@ -80,23 +81,23 @@ bx_test_zip_build (const BxTestZipMember *members, guint n)
       put16 (cd, 0);
       put16 (cd, 0);
       put32 (cd, crc);
-      put32 (cd, z64 ? 0xffffffffu : (guint32) csize);
-      put32 (cd, z64 ? 0xffffffffu : (guint32) usize);
-      put16 (cd, (guint) nlen);
+      put32 (cd, z64 ? 0xffffffffu : (guint32)csize);
+      put32 (cd, z64 ? 0xffffffffu : (guint32)usize);
+      put16 (cd, (guint)nlen);
       put16 (cd, z64 ? 28 : 0);
       put16 (cd, 0);
       put16 (cd, 0);
       put16 (cd, 0);
       put32 (cd, 0);
       put32 (cd, z64 ? 0xffffffffu : offset);
-      g_byte_array_append (cd, (const guint8 *) members[i].name, (guint) nlen);
+      g_byte_array_append (cd, (const guint8 *)members[i].name, (guint)nlen);
       if (z64)
         {
           put16 (cd, 0x0001);
           put16 (cd, 24);
-          put32 (cd, (guint32) usize);
+          put32 (cd, (guint32)usize);
           put32 (cd, 0);
-          put32 (cd, (guint32) csize);
+          put32 (cd, (guint32)csize);
           put32 (cd, 0);
           put32 (cd, offset);
           put32 (cd, 0);
@@ -121,12 +122,12 @@ bx_test_torch_zip (GBytes *pickle, GBytes *const *storages, guint n_storages)
 {
   g_autofree BxTestZipMember *m = g_new0 (BxTestZipMember, n_storages + 1);
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  m[0] = (BxTestZipMember) { "archive/data.pkl", pickle, FALSE, FALSE };
+  m[0] = (BxTestZipMember){ "archive/data.pkl", pickle, FALSE, FALSE };
   for (guint i = 0; i < n_storages; i++)
     {
       char *name = g_strdup_printf ("archive/data/%u", i);
       g_ptr_array_add (names, name);
-      m[i + 1] = (BxTestZipMember) { name, storages[i], FALSE, FALSE };
+      m[i + 1] = (BxTestZipMember){ name, storages[i], FALSE, FALSE };
     }
   return bx_test_zip_build (m, n_storages + 1);
 }

@@ -6,7 +6,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct
+{
   const char *name;
   GBytes *data;
   gboolean deflate;

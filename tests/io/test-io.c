@@ -88,7 +88,8 @@ test_expected_values (void)
 
       JsonArray *tensors = json_object_get_array_member (fe, "tensors");
       if (bx_state_dict_size (sd) != json_array_get_length (tensors))
-        g_error ("%s: %u tensors loaded, %u expected", fname, bx_state_dict_size (sd), json_array_get_length (tensors));
+        g_error ("%s: %u tensors loaded, %u expected", fname, bx_state_dict_size (sd),
+                 json_array_get_length (tensors));
       for (guint i = 0; i < json_array_get_length (tensors); i++)
         {
           JsonObject *te = json_array_get_object_element (tensors, i);
@@ -100,7 +101,8 @@ test_expected_values (void)
           g_assert_cmpstr (bx_dtype_name (t->dtype), ==, json_object_get_string_member (te, "dtype"));
           JsonArray *shape = json_object_get_array_member (te, "shape");
           if (t->ndim != json_array_get_length (shape))
-            g_error ("%s: tensor %s has %u dims, expected %u", fname, name, t->ndim, json_array_get_length (shape));
+            g_error ("%s: tensor %s has %u dims, expected %u", fname, name, t->ndim,
+                     json_array_get_length (shape));
           for (guint k = 0; k < t->ndim; k++)
             g_assert_cmpint (t->shape[k], ==, json_array_get_int_element (shape, k));
           gsize nbytes;
@@ -132,7 +134,8 @@ test_expected_values (void)
               if (JSON_NODE_HOLDS_NULL (v))
                 continue;
               double ref = json_node_get_double (v);
-              g_assert_cmpfloat (fabs (f[k] - ref), <=, 1e-7 * fabs (ref) + (t->dtype == BX_DTYPE_I64 ? 1e-6 * fabs (ref) : 0));
+              g_assert_cmpfloat (fabs (f[k] - ref), <=,
+                                 1e-7 * fabs (ref) + (t->dtype == BX_DTYPE_I64 ? 1e-6 * fabs (ref) : 0));
             }
           n_tensors++;
         }
@@ -141,9 +144,10 @@ test_expected_values (void)
           JsonObject *meta = json_object_get_object_member (fe, "metadata");
           g_autoptr (GList) keys = json_object_get_members (meta);
           for (GList *k = keys; k; k = k->next)
-            g_assert_cmpstr (bx_state_dict_get_metadata (sd, k->data), ==, json_object_get_string_member (meta, k->data));
+            g_assert_cmpstr (bx_state_dict_get_metadata (sd, k->data), ==,
+                             json_object_get_string_member (meta, k->data));
           g_autofree const char **all = bx_state_dict_get_metadata_keys (sd);
-          g_assert_cmpuint (g_strv_length ((char **) all), ==, g_list_length (keys));
+          g_assert_cmpuint (g_strv_length ((char **)all), ==, g_list_length (keys));
         }
       n_files++;
     }
@@ -154,12 +158,16 @@ test_expected_values (void)
 static void
 test_formats (void)
 {
-  static const struct {
+  static const struct
+  {
     const char *file, *format;
   } cases[] = {
-    { "io/labram_like.pt", "pytorch-zip" }, { "io/legacy.pt", "pytorch-legacy" },
-    { "io/small.safetensors", "safetensors" }, { "io/stored.npz", "npz" },
-    { "io/deflated.npz", "npz" }, { "io/f4.npy", "npy" },
+    { "io/labram_like.pt", "pytorch-zip" },
+    { "io/legacy.pt", "pytorch-legacy" },
+    { "io/small.safetensors", "safetensors" },
+    { "io/stored.npz", "npz" },
+    { "io/deflated.npz", "npz" },
+    { "io/f4.npy", "npy" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -225,18 +233,19 @@ test_labram_keys (void)
   g_assert_true (bx_state_dict_check_strict (sd, specs, 4, "ok", &error));
   g_assert_no_error (error);
 
-  g_assert_nonnull (bx_state_dict_require (sd, "cls_token", 3, (gint64[]) { 1, 1, 8 }, &error));
+  g_assert_nonnull (bx_state_dict_require (sd, "cls_token", 3, (gint64[]){ 1, 1, 8 }, &error));
   float cls[8], cls_ref[8];
-  g_assert_true (bx_state_dict_copy_float (sd, "cls_token", 3, (gint64[]) { 1, 1, 8 }, cls, 8, &error));
-  g_assert_true (bx_tensor_copy_float (bx_state_dict_lookup (file, "model.student.cls_token"), cls_ref, 8, &error));
+  g_assert_true (bx_state_dict_copy_float (sd, "cls_token", 3, (gint64[]){ 1, 1, 8 }, cls, 8, &error));
+  g_assert_true (
+      bx_tensor_copy_float (bx_state_dict_lookup (file, "model.student.cls_token"), cls_ref, 8, &error));
   g_assert_cmpmem (cls, sizeof cls, cls_ref, sizeof cls_ref);
-  g_assert_false (bx_state_dict_copy_float (sd, "cls_token", 3, (gint64[]) { 1, 1, 8 }, cls, 7, &error));
+  g_assert_false (bx_state_dict_copy_float (sd, "cls_token", 3, (gint64[]){ 1, 1, 8 }, cls, 7, &error));
   g_assert_error (error, BX_IO_ERROR, BX_IO_ERROR_INVALID);
   g_clear_error (&error);
   g_assert_false (bx_state_dict_copy_float (sd, "no_such", -1, NULL, cls, 8, &error));
   g_assert_error (error, BX_IO_ERROR, BX_IO_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_null (bx_state_dict_require (sd, "cls_token", 2, (gint64[]) { 1, 8 }, &error));
+  g_assert_null (bx_state_dict_require (sd, "cls_token", 2, (gint64[]){ 1, 8 }, &error));
   g_assert_error (error, BX_IO_ERROR, BX_IO_ERROR_MISMATCH);
   g_clear_error (&error);
   g_assert_null (bx_state_dict_select (file, "nothing", &error));
@@ -262,14 +271,17 @@ test_hubert_keys (void)
   g_assert_true (has_note (file, "name = 'hubert_ecg_small'"));
   g_assert_true (has_note (file, "hubert_ecg.HuBERTECGConfig, argparse.Namespace"));
 
-  g_autoptr (BxStateDict) param = bx_state_dict_normalize_weight_norm (sd, BX_WEIGHT_NORM_PARAMETRIZATION, &error);
+  g_autoptr (BxStateDict) param
+      = bx_state_dict_normalize_weight_norm (sd, BX_WEIGHT_NORM_PARAMETRIZATION, &error);
   g_assert_no_error (error);
-  const BxTensor *g = bx_state_dict_lookup (param, "encoder.pos_conv_embed.conv.parametrizations.weight.original0");
-  const BxTensor *v = bx_state_dict_lookup (param, "encoder.pos_conv_embed.conv.parametrizations.weight.original1");
+  const BxTensor *g
+      = bx_state_dict_lookup (param, "encoder.pos_conv_embed.conv.parametrizations.weight.original0");
+  const BxTensor *v
+      = bx_state_dict_lookup (param, "encoder.pos_conv_embed.conv.parametrizations.weight.original1");
   g_assert_nonnull (g);
   g_assert_nonnull (v);
-  g_assert_true (bx_tensor_shape_equals (g, 3, (gint64[]) { 1, 1, 8 }));
-  g_assert_true (bx_tensor_shape_equals (v, 3, (gint64[]) { 16, 4, 8 }));
+  g_assert_true (bx_tensor_shape_equals (g, 3, (gint64[]){ 1, 1, 8 }));
+  g_assert_true (bx_tensor_shape_equals (v, 3, (gint64[]){ 16, 4, 8 }));
   g_assert_null (bx_state_dict_lookup (param, "encoder.pos_conv_embed.conv.weight_g"));
   g_assert_nonnull (bx_state_dict_lookup (param, "encoder.other_conv.parametrizations.weight.original0"));
 
@@ -277,7 +289,7 @@ test_hubert_keys (void)
   g_assert_no_error (error);
   g_assert_nonnull (bx_state_dict_lookup (legacy, "encoder.pos_conv_embed.conv.weight_g"));
   g_assert_true (bx_tensor_shape_equals (bx_state_dict_lookup (legacy, "encoder.other_conv.weight_v"), 3,
-                                         (gint64[]) { 4, 2, 3 }));
+                                         (gint64[]){ 4, 2, 3 }));
   g_assert_null (bx_state_dict_lookup (legacy, "encoder.other_conv.parametrizations.weight.original1"));
   g_assert_cmpuint (bx_state_dict_size (legacy), ==, bx_state_dict_size (sd));
   /* Order is kept. */
@@ -354,7 +366,7 @@ test_views (void)
   g_assert_cmpfloat (s[0], ==, b[15]);
   for (int i = 0; i < 4; i++)
     for (int j = 0; j < 3; j++)
-      g_assert_cmpfloat (e[i * 3 + j], ==, (float) j);
+      g_assert_cmpfloat (e[i * 3 + j], ==, (float)j);
   /* Contiguous views share the storage bytes; strided ones are copies. */
   const guint8 *bp = bx_tensor_get_data (base, NULL), *rp = bx_tensor_get_data (row, NULL);
   g_assert_true (rp == bp + 6 * 4);
@@ -367,8 +379,9 @@ test_dtype_conversion (void)
   g_autoptr (BxStateDict) sd = load_fixture ("io/dtypes.pt");
   g_autofree float *h = bx_tensor_to_float (bx_state_dict_lookup (sd, "f16_special"), NULL);
   /* 6.1e-5 rounds to the largest subnormal half, 1023 · 2^-24. */
-  const float want[] = { 0.0f, -0.0f, 6.0975551605224609375e-05f, 5.9604644775390625e-08f, 65504.0f, INFINITY, -INFINITY,
-                         0.333251953125f };
+  const float want[]
+      = { 0.0f,      -0.0f,          6.0975551605224609375e-05f, 5.9604644775390625e-08f, 65504.0f, INFINITY,
+          -INFINITY, 0.333251953125f };
   for (int i = 0; i < 8; i++)
     g_assert_cmpfloat (h[i], ==, want[i]);
   g_assert_true (signbit (h[1]));
@@ -414,7 +427,7 @@ test_hostile (void)
   /* Protocol-0 text pickle: cos\nsystem\n(S'touch …'\ntR. → inert object at the root. */
   const char *p0 = "cos\nsystem\n(S'touch " SENTINEL "'\ntR.";
   g_autoptr (GError) error = NULL;
-  g_autoptr (BxPickle) pk = bx_pickle_load ((const guint8 *) p0, strlen (p0), "p0", NULL, &error);
+  g_autoptr (BxPickle) pk = bx_pickle_load ((const guint8 *)p0, strlen (p0), "p0", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (pk->root->kind, ==, BX_PICKLE_OBJECT);
   g_assert_cmpstr (g_ptr_array_index (pk->foreign_globals, 0), ==, "os.system");
@@ -433,8 +446,8 @@ test_hostile (void)
   g_clear_error (&error);
 
   /* STACK_GLOBAL builtins.eval + NEWOBJ + BUILD inside a dict: inert, reported. */
-  const guint8 p4[] = { 0x80, 4, '}', 0x8c, 1, 'x', 0x8c, 8, 'b', 'u', 'i', 'l', 't', 'i', 'n', 's', 0x8c, 4,
-                        'e', 'v', 'a', 'l', 0x93, ')', 0x81, 'N', 'b', 's', '.' };
+  const guint8 p4[] = { 0x80, 4,    '}', 0x8c, 1,   'x', 0x8c, 8,    'b', 'u',  'i', 'l', 't', 'i', 'n',
+                        's',  0x8c, 4,   'e',  'v', 'a', 'l',  0x93, ')', 0x81, 'N', 'b', 's', '.' };
   g_autoptr (GBytes) p4b = g_bytes_new_static (p4, sizeof p4);
   g_autoptr (GBytes) zip4 = bx_test_torch_zip (p4b, NULL, 0);
   g_autoptr (BxStateDict) sd4 = bx_checkpoint_load_bytes (zip4, "p4.pt", &error);
@@ -448,8 +461,9 @@ test_hostile (void)
 static void
 test_truncations (void)
 {
-  static const char *const files[] = { "io/views.pt", "io/legacy.pt", "io/small.safetensors", "io/stored.npz",
-                                       "io/deflated.npz", "io/f4.npy", "io/hostile.pt", "io/fortran.npy" };
+  static const char *const files[]
+      = { "io/views.pt",     "io/legacy.pt", "io/small.safetensors", "io/stored.npz",
+          "io/deflated.npz", "io/f4.npy",    "io/hostile.pt",        "io/fortran.npy" };
   guint n_checked = 0;
   for (gsize f = 0; f < G_N_ELEMENTS (files); f++)
     {
@@ -497,8 +511,8 @@ load_any (GBytes *bytes)
 static void
 test_bit_flips (void)
 {
-  static const char *const files[] = { "io/views.pt", "io/legacy.pt", "io/small.safetensors", "io/deflated.npz",
-                                       "io/v3.npy" };
+  static const char *const files[]
+      = { "io/views.pt", "io/legacy.pt", "io/small.safetensors", "io/deflated.npz", "io/v3.npy" };
   guint n = 0;
   for (gsize f = 0; f < G_N_ELEMENTS (files); f++)
     {
@@ -509,7 +523,7 @@ test_bit_flips (void)
         for (int bit = 0; bit < 8; bit += 3)
           {
             guint8 *copy = g_memdup2 (d, len);
-            copy[pos] ^= (guint8) (1u << bit);
+            copy[pos] ^= (guint8)(1u << bit);
             g_autoptr (GBytes) b = g_bytes_new_take (copy, len);
             load_any (b);
             n++;
@@ -522,7 +536,7 @@ test_bit_flips (void)
   g_assert_no_error (error);
   g_autoptr (GBytes) pkl = bx_zip_read (zip, bx_zip_find (zip, "views/data.pkl"), &error);
   g_assert_no_error (error);
-  g_autoptr (GPtrArray) storages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr (GPtrArray) storages = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
   for (guint i = 0;; i++)
     {
       g_autofree char *name = g_strdup_printf ("views/data/%u", i);
@@ -536,7 +550,7 @@ test_bit_flips (void)
   gsize plen;
   const guint8 *pd = g_bytes_get_data (pkl, &plen);
   {
-    g_autoptr (GBytes) rebuilt = bx_test_torch_zip (pkl, (GBytes *const *) storages->pdata, storages->len);
+    g_autoptr (GBytes) rebuilt = bx_test_torch_zip (pkl, (GBytes *const *)storages->pdata, storages->len);
     g_autoptr (BxStateDict) sd = bx_checkpoint_load_bytes (rebuilt, "rebuilt", &error);
     g_assert_no_error (error);
     g_assert_cmpuint (bx_state_dict_size (sd), ==, 11);
@@ -545,9 +559,9 @@ test_bit_flips (void)
     for (int bit = 0; bit < 8; bit++)
       {
         guint8 *copy = g_memdup2 (pd, plen);
-        copy[pos] ^= (guint8) (1u << bit);
+        copy[pos] ^= (guint8)(1u << bit);
         g_autoptr (GBytes) b = g_bytes_new_take (copy, plen);
-        g_autoptr (GBytes) z = bx_test_torch_zip (b, (GBytes *const *) storages->pdata, storages->len);
+        g_autoptr (GBytes) z = bx_test_torch_zip (b, (GBytes *const *)storages->pdata, storages->len);
         g_autoptr (GBytes) named = g_bytes_ref (z);
         load_any (named);
         n++;
@@ -592,7 +606,8 @@ test_zip_limits (void)
   g_clear_error (&error);
 
   /* Member-size limit. */
-  BxZipLimits lim = { .max_member_size = 100, .max_ratio = 256, .ratio_free_size = 1 << 20, .max_entries = 10 };
+  BxZipLimits lim
+      = { .max_member_size = 100, .max_ratio = 256, .ratio_free_size = 1 << 20, .max_entries = 10 };
   g_autoptr (BxZip) zip2 = bx_zip_open_bytes (z, "big.zip", &error);
   g_assert_no_error (error);
   bx_zip_set_limits (zip2, &lim);
@@ -678,17 +693,17 @@ load_with_storage (const guint8 *pkl, gsize n, GError **error)
 static void
 pk_raw (GByteArray *a, const char *bytes, guint n)
 {
-  g_byte_array_append (a, (const guint8 *) bytes, n);
+  g_byte_array_append (a, (const guint8 *)bytes, n);
 }
 
 /* BINUNICODE */
 static void
 pk_str (GByteArray *a, const char *s)
 {
-  guint32 n = (guint32) strlen (s);
-  guint8 h[5] = { 'X', (guint8) n, (guint8) (n >> 8), 0, 0 };
+  guint32 n = (guint32)strlen (s);
+  guint8 h[5] = { 'X', (guint8)n, (guint8)(n >> 8), 0, 0 };
   g_byte_array_append (a, h, 5);
-  g_byte_array_append (a, (const guint8 *) s, n);
+  g_byte_array_append (a, (const guint8 *)s, n);
 }
 
 /* Huge declared sizes and limits. */
@@ -706,7 +721,11 @@ test_huge_sizes (void)
   expect_pickle_error (s4, sizeof s4, BX_IO_ERROR_FORMAT, "without STOP");
   const guint8 s5[] = { 0x80, 2, 0xff, '.' };
   expect_pickle_error (s5, sizeof s5, BX_IO_ERROR_UNSUPPORTED, "unsupported");
-  const guint8 s6[] = { 0x80, 2, '.', };
+  const guint8 s6[] = {
+    0x80,
+    2,
+    '.',
+  };
   expect_pickle_error (s6, sizeof s6, BX_IO_ERROR_FORMAT, "stack underflow");
   const guint8 s7[] = { 0x80, 9, 'N', '.' };
   expect_pickle_error (s7, sizeof s7, BX_IO_ERROR_UNSUPPORTED, "protocol 9");
@@ -779,15 +798,18 @@ test_huge_sizes (void)
   }
 
   /* safetensors: header length beyond the file, 10^12 × 10^12 shape, overlapping tensors, bad dtype. */
-  static const struct {
+  static const struct
+  {
     const char *json;
     const char *needle;
   } st[] = {
     { "{\"a\":{\"dtype\":\"F32\",\"shape\":[1000000,1000000],\"data_offsets\":[0,8]}}", "needs" },
     { "{\"a\":{\"dtype\":\"F32\",\"shape\":[1000000000000,1000000000000],\"data_offsets\":[0,8]}}",
       "shape entry 1 is not a valid size" },
-    { "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],"
-      "\"data_offsets\":[4,8]}}", "overlap" },
+    { "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1]"
+      ","
+      "\"data_offsets\":[4,8]}}",
+      "overlap" },
     { "{\"a\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}", "unsupported dtype" },
     { "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", "not inside" },
     { "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", "shape entry 0" },
@@ -799,13 +821,14 @@ test_huge_sizes (void)
     {
       gsize jl = strlen (st[i].json);
       guint8 *buf = g_malloc0 (8 + jl + 8);
-      buf[0] = (guint8) jl;
+      buf[0] = (guint8)jl;
       memcpy (buf + 8, st[i].json, jl);
       g_autoptr (GBytes) b = g_bytes_new_take (buf, 8 + jl + 8);
       g_autoptr (GError) error = NULL;
       g_autoptr (BxStateDict) sd = bx_safetensors_parse (b, "crafted.safetensors", &error);
       g_assert_null (sd);
-      if (strstr (error->message, st[i].needle) == NULL || strstr (error->message, "crafted.safetensors") == NULL)
+      if (strstr (error->message, st[i].needle) == NULL
+          || strstr (error->message, "crafted.safetensors") == NULL)
         g_error ("case %zu: expected '%s' in: %s", i, st[i].needle, error->message);
     }
   {
@@ -828,11 +851,11 @@ test_huge_sizes (void)
   for (gsize i = 0; i < G_N_ELEMENTS (npy); i++)
     {
       GByteArray *a = g_byte_array_new ();
-      g_byte_array_append (a, (const guint8 *) "\x93NUMPY\x01\x00", 8);
-      guint8 hl[2] = { (guint8) strlen (npy[i]), 0 };
+      g_byte_array_append (a, (const guint8 *)"\x93NUMPY\x01\x00", 8);
+      guint8 hl[2] = { (guint8)strlen (npy[i]), 0 };
       g_byte_array_append (a, hl, 2);
-      g_byte_array_append (a, (const guint8 *) npy[i], (guint) strlen (npy[i]));
-      g_byte_array_append (a, (const guint8 *) "\0\0\0\0", 4);
+      g_byte_array_append (a, (const guint8 *)npy[i], (guint)strlen (npy[i]));
+      g_byte_array_append (a, (const guint8 *)"\0\0\0\0", 4);
       g_autoptr (GBytes) b = g_byte_array_free_to_bytes (a);
       g_autoptr (GError) error = NULL;
       g_autoptr (BxTensor) t = bx_npy_parse (b, "crafted.npy", "x", &error);
@@ -846,7 +869,8 @@ static void
 test_npy_roundtrip (void)
 {
   g_autofree char *dir = bx_test_tmpdir_new ();
-  const guint8 raw[64] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0x80, 0x3f, 0, 0, 0, 0, 0, 1 };
+  const guint8 raw[64]
+      = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0x80, 0x3f, 0, 0, 0, 0, 0, 1 };
   for (int dt = 0; dt < BX_DTYPE_N; dt++)
     {
       if (dt == BX_DTYPE_BF16)
@@ -879,7 +903,7 @@ test_npy_roundtrip (void)
   g_assert_false (bx_npy_write ("/nonexistent-dir/x.npy", BX_DTYPE_F32, 0, NULL, raw, &error));
   g_assert_error (error, BX_IO_ERROR, BX_IO_ERROR_WRITE);
   g_clear_error (&error);
-  g_assert_false (bx_npy_write_float ("/tmp/x.npy", 1, (gint64[]) { -1 }, (const float *) raw, &error));
+  g_assert_false (bx_npy_write_float ("/tmp/x.npy", 1, (gint64[]){ -1 }, (const float *)raw, &error));
   g_assert_error (error, BX_IO_ERROR, BX_IO_ERROR_INVALID);
   g_clear_error (&error);
 
@@ -935,7 +959,7 @@ test_safetensors_roundtrip (void)
   /* A float state dict written and read back as floats. */
   g_autoptr (BxStateDict) sd = bx_state_dict_new ();
   float w[6] = { 1, -2, 3.5f, 1e-30f, -0.0f, 7 };
-  g_assert_true (bx_state_dict_add_float (sd, "head.weight", 2, (gint64[]) { 2, 3 }, w, &error));
+  g_assert_true (bx_state_dict_add_float (sd, "head.weight", 2, (gint64[]){ 2, 3 }, w, &error));
   g_assert_true (bx_safetensors_write (path, sd, &error));
   g_autoptr (BxStateDict) sd2 = bx_checkpoint_load (path, &error);
   g_assert_no_error (error);
