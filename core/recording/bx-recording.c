@@ -312,6 +312,8 @@ read_annotations_and_segments (BxRecording *self, GError **error)
   g_autoptr (GArray) raw = g_array_new (FALSE, FALSE, sizeof (BxAnnotation));
   g_autofree double *onsets = NULL;
   gboolean latin1_warned = FALSE, unterminated_warned = FALSE;
+  gboolean discontinuous = h->file_type == BX_FILE_EDFPLUS_D || h->file_type == BX_FILE_BDFPLUS_D;
+  gint64 bad_tals = 0;
   int first_annotation_signal = -1;
   BxSegment segment = { 0, 0, h->n_records };
   gboolean warned_gap = FALSE;
@@ -348,10 +350,24 @@ read_annotations_and_segments (BxRecording *self, GError **error)
 
           if (!sig->is_annotation)
             continue;
+          g_autoptr (GError) tal_error = NULL;
+
           if (!parse_tals (self, record + sig->offset_in_record,
                            (gsize)sig->samples_per_record * h->sample_bytes, r, s == first_annotation_signal,
-                           raw, &onsets[r], &latin1_warned, &unterminated_warned, error))
-            return FALSE;
+                           raw, &onsets[r], &latin1_warned, &unterminated_warned, &tal_error))
+            {
+              /* A discontinuous file needs every record's time-keeping
+               * TAL; in a continuous one a garbled annotation costs only
+               * that annotation, not the recording. */
+              if (discontinuous && isnan (onsets[r]) && s == first_annotation_signal)
+                {
+                  g_propagate_error (error, g_steal_pointer (&tal_error));
+                  return FALSE;
+                }
+              if (bad_tals++ < 3)
+                recording_warn (self, "%s (the rest of this annotation signal in that record is ignored)",
+                                tal_error->message);
+            }
         }
       if (isnan (onsets[r]))
         {
@@ -372,6 +388,10 @@ read_annotations_and_segments (BxRecording *self, GError **error)
           warned_gap = TRUE;
         }
     }
+
+  if (bad_tals > 3)
+    recording_warn (self, "%s: %" G_GINT64_FORMAT " malformed annotations (TALs) in all were ignored",
+                    self->name, bad_tals);
 
   /* The first record's onset is the sub-second part of the start time
    * (EDF+ spec: onsets are relative to the header's start, whole seconds). */

@@ -354,7 +354,24 @@ test_bad_tal (Fixture *f, gconstpointer data)
   /* Record 2's time-keeping TAL loses its sign: "+1" -> "x1". */
   g_assert_cmpint (copy[header_bytes + record_bytes + annotation_offset], ==, '+');
   copy[header_bytes + record_bytes + annotation_offset] = 'x';
-  assert_refused (f, "bad-tal.edf", copy, f->len, BX_RECORDING_ERROR_FORMAT,
+  /* EDF+C: the record is taken to follow the previous one; reported. */
+  {
+    g_autofree char *path = g_build_filename (f->dir, "bad-tal-c.edf", NULL);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BxRecording) rec = NULL;
+
+    write_file (path, copy, f->len);
+    rec = bx_recording_open (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (bx_recording_get_n_segments (rec), ==, 1);
+    g_assert_nonnull (bx_recording_get_warnings (rec)[0]);
+    g_assert_nonnull (strstr (bx_recording_get_warnings (rec)[0],
+                              "bad-tal-c.edf: data record 2: malformed annotation (TAL) 'x1"));
+  }
+  /* EDF+D: without that onset the record cannot be placed: refused. */
+  g_assert_cmpint (memcmp (copy + 192, "EDF+C", 5), ==, 0);
+  copy[196] = 'D';
+  assert_refused (f, "bad-tal-d.edf", copy, f->len, BX_RECORDING_ERROR_FORMAT,
                   "data record 2: malformed annotation (TAL) 'x1");
 }
 
