@@ -525,7 +525,7 @@ window_recording (Builder *b, BxRecording *rec, const char *subject, BxLabelSour
   float *cand_data[2] = { NULL, NULL };
   gsize numel[2] = { 0, 0 };
   g_autoptr (BxHypnogram) hyp = NULL;
-  guint n_cand, n_kept = 0, n_reasons = 0, n_more = 0, total_ch = 0, done_ch = 0;
+  guint n_cand = 0, n_kept = 0, n_reasons = 0, n_more = 0, total_ch = 0, done_ch = 0;
   const char *first_reason = NULL;
   gboolean ok = FALSE;
   guint rec_index = b->set->recordings->len;
@@ -717,8 +717,10 @@ out:
         g_array_unref (chans[s]);
       g_free (cand_data[s]);
     }
-  if (bad)
-    g_strfreev (bad);
+  /* bad[] has NULL holes: not a GStrv. */
+  for (guint k = 0; bad != NULL && k < n_cand; k++)
+    g_free (bad[k]);
+  g_free (bad);
   return ok;
 }
 

@@ -363,6 +363,95 @@ test_normwear (Fixture *f, gconstpointer data)
     }
 }
 
+/* PaPaGei: FFT resample 64 → 125 Hz over the recording, Cheby1 band-pass
+ * filtfilt, z-score over the recording; HuBERT per window: linear → 500 Hz,
+ * FIR filtfilt, linear → 100 Hz, z-score — both recomputed step by step. */
+static void
+test_ppg_and_ecg_chains (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "wrist.edf", NULL);
+  const gint64 n_ppg = 60 * 64, n_ecg = 60 * 256;
+  g_autofree float *ppg = sine (n_ppg, 64, 50, 1.1, 200);
+  g_autofree float *ecg = sine (n_ecg, 256, 0.8, 1.3, 0);
+  BxWriteChannel ch[2] = { channel ("PPG", "", 64, ppg, n_ppg), channel ("ECG II", "mV", 256, ecg, n_ecg) };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxRecording) rec = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
+  g_autoptr (BxFilterCoeffs) cheby = NULL;
+  g_autoptr (BxFilterCoeffs) fir = NULL;
+  g_autofree float *raw_ppg = g_new (float, n_ppg);
+  g_autofree float *raw_ecg = g_new (float, n_ecg);
+  g_autofree float *y = NULL;
+  g_autofree double *taps = NULL;
+  static const double band[2] = { 0.05, 47 };
+  BxWindowParams params;
+  double corr = 0, ref2 = 0;
+
+  (void) data;
+  for (gint64 i = 0; i < n_ecg; i++)
+    ecg[i] += (float) (0.2 * sin (2 * G_PI * 60 * i / 256.0));  /* mains hum: cut by the 47 Hz low-pass */
+  g_assert_true (bx_edf_write (path, NULL, ch, 2, NULL, &error));
+  rec = bx_recording_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bx_recording_get_channel (rec, 0)->modality, ==, BX_MODALITY_PPG);
+  bx_window_params_init (&params);
+  params.window_seconds = 20;
+  params.step_seconds = 20;
+  params.n_sides = 2;
+  params.modality[0] = BX_MODALITY_PPG;
+  params.recipe[0] = BX_PREP_PAPAGEI_PPG;
+  set = bx_windows_from_recording (rec, &params, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (set->n_windows, ==, 3);
+  g_assert_cmpint (set->side[0].raw_shape[0], ==, 1);
+  g_assert_cmpint (set->side[0].raw_shape[1], ==, 2500);
+  g_assert_cmpint (set->side[1].raw_shape[1], ==, 2000);
+
+  g_assert_true (bx_recording_read (rec, 0, 0, n_ppg, raw_ppg, &error));
+  y = bx_resample_fft (raw_ppg, n_ppg, 7500, &error);
+  cheby = bx_cheby1 (4, 0.5, BX_BAND_BANDPASS, 0.5, 12, 125, &error);
+  g_assert_true (bx_filtfilt (cheby, y, y, 7500, BX_PAD_ODD, BX_PADLEN_DEFAULT, &error));
+  g_assert_true (bx_zscore (y, 7500, &error));
+  for (int i = 0; i < 7500; i++)
+    g_assert_cmpfloat (fabs (set->side[0].data[i] - y[i]), <, 1e-4);
+  /* The 1.1 Hz pulse survives the band-pass (zero phase). */
+  for (int i = 0; i < 7500; i++)
+    {
+      double r = sin (2 * G_PI * 1.1 * i / 125.0);
+
+      corr += set->side[0].data[i] * r;
+      ref2 += r * r;
+    }
+  g_assert_cmpfloat (corr / sqrt (ref2 * 7500), >, 0.99);
+
+  g_assert_true (bx_recording_read (rec, 1, 0, n_ecg, raw_ecg, &error));
+  taps = bx_firwin (151, band, 2, FALSE, NULL, 500, &error);
+  fir = bx_filter_coeffs_new_fir (taps, 151, &error);
+  for (guint k = 0; k < 3; k++)
+    {
+      gsize n500;
+      g_autofree float *x500 = bx_resample_linear (raw_ecg + k * 20 * 256, 20 * 256, 256, 500, &n500, &error);
+      g_autofree float *x100 = g_new (float, 2000);
+
+      g_assert_cmpuint (n500, ==, 10000);
+      g_assert_true (bx_filtfilt (fir, x500, x500, n500, BX_PAD_ODD, 453, &error));
+      g_assert_true (bx_resample_linear_into (x500, n500, x100, 2000, &error));
+      g_assert_true (bx_zscore (x100, 2000, &error));
+      for (int i = 0; i < 2000; i++)
+        g_assert_cmpfloat (fabs (set->side[1].data[k * 2000 + i] - x100[i]), <, 1e-4);
+      /* 60 Hz is gone (with it the correlation would stay near 0.97). */
+      corr = ref2 = 0;
+      for (int i = 0; i < 2000; i++)
+        {
+          double r = sin (2 * G_PI * 1.3 * (k * 20 + i / 100.0));
+
+          corr += set->side[1].data[k * 2000 + i] * r;
+          ref2 += r * r;
+        }
+      g_assert_cmpfloat (corr / sqrt (ref2 * 2000), >, 0.99);
+    }
+}
+
 /* An EDF+D file made from one of ours by editing the time-keeping TALs of
  * records 10..19 ("+1X" → "+3X"): segments [0, 10) and [30, 40) s. */
 static void
@@ -732,6 +821,7 @@ main (int argc, char **argv)
   ADD ("/windows/paired-synthetic", test_paired_synthetic);
   ADD ("/windows/explicit-channels", test_explicit_channels);
   ADD ("/windows/normwear", test_normwear);
+  ADD ("/windows/ppg-ecg-chains", test_ppg_and_ecg_chains);
   ADD ("/windows/edf-d-gap", test_gap);
   ADD ("/windows/nan-and-flat", test_nan_and_flat);
   ADD ("/windows/wrong-rate", test_wrong_rate);
