@@ -321,7 +321,7 @@ draw_events (Sim *sim, BxSimRng *rng, const float *curve, double scale)
   for (guint sec = 0; sec < sim->n_sec; sec++)
     {
       int k = poisson (rng, curve[sec] * scale);
-      double first = times->len;
+      guint first = times->len;
 
       for (int i = 0; i < k; i++)
         {
@@ -331,7 +331,7 @@ draw_events (Sim *sim, BxSimRng *rng, const float *curve, double scale)
       /* Keep the order within the second. */
       if (k > 1)
         {
-          double *d = &g_array_index (times, double, (guint)first);
+          double *d = &g_array_index (times, double, first);
           for (int i = 1; i < k; i++)
             for (int j = i; j > 0 && d[j] < d[j - 1]; j--)
               {

@@ -21,6 +21,12 @@
  *        regular in N3, faster and irregular in REM/W
  *   SpO2 (%), body position (1 supine, 2 left, 3 right, 4 prone)
  *
+ * The stored hypnogram is the scoring of the night, as a technician would
+ * give it; the physiology underneath changes up to 12 s before or after an
+ * epoch boundary, N1 epochs are partly mixed with a neighbouring stage and
+ * slow-wave activity builds up around N3, so even the EEG does not classify
+ * every epoch perfectly (as in real recordings).
+ *
  * Subject-level traits (heart rate, alpha frequency, spindle density, amount
  * of N3, pulse transit time, ...) are drawn from the seed, so different seeds
  * are different sleepers. The output depends only on the parameters, never on
