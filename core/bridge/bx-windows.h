@@ -29,6 +29,30 @@
  * Windows are skipped (and counted, with the reason) when a channel is
  * missing, the signal is flat or has non-finite samples, or the window runs
  * over the end or into an EDF+D gap.
+ *
+ * Details of the implementation (bx-windows.c, bx-windows-prep.c):
+ *  - Grid: onsets k · step_seconds from the recording start in real time (an
+ *    EDF+D gap counts, so onsets match the labels' time axis), every onset
+ *    before the end of the recording is a candidate; one that leaves its
+ *    contiguous segment is skipped ("crosses a gap" / "runs past the end").
+ *    Sample ranges are computed per channel (rates differ).
+ *  - Units: every voltage channel is converted to µV (bx_unit_scale) before
+ *    anything else; channels without a voltage unit are used as they are.
+ *  - Non-finite samples: their windows are skipped; for the whole-recording
+ *    steps they are replaced by the mean of the finite samples of the segment.
+ *  - Whole-recording steps (LaBraM's and NormWear's linear resampling,
+ *    PaPaGei's FFT resampling and band-pass, HuBERT when !per_window_filter)
+ *    run per contiguous segment; "z-score over the recording" pools all
+ *    segments. per_window_zscore applies to HUBERT_ECG only.
+ *  - Minimum native rates: LaBraM 100 Hz, HuBERT 100 Hz, PaPaGei 25 Hz,
+ *    NormWear 100 Hz (below: BX_WINDOWS_ERROR_SIGNAL saying what is needed).
+ *  - Classes: use_stage_set → that set's class names; else the manifest's
+ *    constant labels (label:NAME, order of first appearance in the whole
+ *    manifest, also applied to annotation/file labels); else AASM. Only
+ *    annotations the label map knows are used ("Lights off" is ignored);
+ *    a manifest entry with `annotations` but none known is an error.
+ *  - Progress: stage "windows", detail = file name; cancellation is checked
+ *    per channel segment and every 64 windows.
  */
 #pragma once
 
@@ -104,6 +128,9 @@ typedef struct {
   int stage_set;                /* BxStageSet when use_stage_set */
 } BxWindowParams;
 
+/* Defaults: 30-s windows, step 30 s, purity 0.8, one side LABRAM_EEG (side 1
+ * preset to ECG / HUBERT_ECG), ISRUC-style per-window filter and z-score, no
+ * stage set (AASM when annotations are used). */
 void bx_window_params_init (BxWindowParams *params);
 
 /* Cuts windows from every manifest entry whose roles include `roles`. */
@@ -113,7 +140,12 @@ BxWindowSet *bx_windows_from_manifest (const BxManifest *manifest, guint roles, 
 BxWindowSet *bx_windows_from_recording (BxRecording *recording, const BxWindowParams *params, BxJob *job,
                                         GError **error);
 /* Researchers' path: prepared tensors as .npy (N, raw dims…) per side plus
- * optional labels (N,) int. `new_path` may be NULL (one side). */
+ * optional labels (N,) int. `new_path` may be NULL (one side). float32 or
+ * float64; N must agree (errors name the files and their shapes); labels
+ * -1 .. 127, class names "0" .. "max". The files hold no modality, so the
+ * side's recipe is guessed from the layout: 4 raw dims → NORMWEAR_EMG,
+ * (C > 1, L) → LABRAM_EEG, (1, L) or (L) → PAPAGEI_PPG when L is a multiple
+ * of 125 but not of 100, else HUBERT_ECG. Onsets are 0. */
 BxWindowSet *bx_windows_from_npy (const char *old_path, const char *new_path, const char *labels_path,
                                   GError **error);
 void bx_window_set_free (BxWindowSet *set);

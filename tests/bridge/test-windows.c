@@ -300,6 +300,62 @@ test_explicit_channels (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "EEG channel 'Pz'"));
 }
 
+/* Labels from a file (`file:`) in a stage set, and from annotations; an
+ * unknown label text is an error naming the label file. */
+static void
+test_label_file (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = write_psg (f->dir);
+  g_autofree char *csv = g_build_filename (f->dir, "hyp.csv", NULL);
+  g_autofree char *manifest_path = g_build_filename (f->dir, "run.tsv", NULL);
+  g_autofree char *text = g_strdup_printf ("path\tsubject\trole\tlabels\tchannels\n"
+                                           "%s\tA\ttrain\tfile:hyp.csv\tauto\n"
+                                           "%s\tB\ttrain\tannotations\tauto\n",
+                                           path, path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxManifest) manifest = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
+  BxWindowParams params;
+  static const int file_classes[3] = { 0, 1, 1 };            /* W, N2 → Sleep, R → Sleep (20-s rows) */
+  static const int annot_classes[6] = { 0, 0, 1, 1, 1, 0 };  /* the file's own 10-s stages */
+  guint n_per = 0;
+
+  (void) data;
+  g_assert_true (g_file_set_contents (csv, "onset,duration,stage\n0,20,W\n20,20,N2\n40,20,R\n", -1, NULL));
+  g_assert_true (g_file_set_contents (manifest_path, text, -1, NULL));
+  manifest = bx_manifest_load (manifest_path, &error);
+  g_assert_no_error (error);
+  bx_window_params_init (&params);
+  params.window_seconds = 10;
+  params.step_seconds = 5;
+  params.use_stage_set = TRUE;
+  params.stage_set = BX_STAGE_SET_SLEEP_WAKE;
+  set = bx_windows_from_manifest (manifest, BX_ROLE_TRAIN, &params, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (set->class_names), ==, 2);
+  g_assert_cmpstr (set->class_names[0], ==, "W");
+  for (double t = 0; t + 10 <= SYN_SECONDS; t += 5)
+    n_per++;
+  g_assert_cmpuint (set->n_windows, ==, 2 * n_per);
+  for (guint i = 0; i < set->n_windows; i++)
+    {
+      double t0 = set->onsets[i];
+      int want = set->recording_index[i] == 0 ? expected_label (file_classes, 3, 20, t0, t0 + 10, 0.8)
+                                              : expected_label (annot_classes, 6, 10, t0, t0 + 10, 0.8);
+
+      g_assert_cmpint (set->labels[i], ==, want);
+    }
+  g_assert_cmpint (set->labels[3], ==, -1);  /* [15, 25): half W, half N2 */
+  bx_window_set_free (g_steal_pointer (&set));
+
+  g_assert_true (g_file_set_contents (csv, "onset,duration,stage\n0,20,W\n20,20,Banana\n", -1, NULL));
+  set = bx_windows_from_manifest (manifest, BX_ROLE_TRAIN, &params, NULL, &error);
+  g_assert_null (set);
+  g_assert_error (error, BX_WINDOWS_ERROR, BX_WINDOWS_ERROR_LABELS);
+  g_assert_nonnull (strstr (error->message, "hyp.csv"));
+  g_assert_nonnull (strstr (error->message, "Banana"));
+}
+
 /* NormWear: 3 EMG channels, 3-s windows → (3, 3, 388, 65); equals linear
  * 500 → 130 Hz over the recording, per-channel z-score, then spec_cwt. */
 static void
@@ -820,6 +876,7 @@ main (int argc, char **argv)
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/windows/paired-synthetic", test_paired_synthetic);
   ADD ("/windows/explicit-channels", test_explicit_channels);
+  ADD ("/windows/label-file", test_label_file);
   ADD ("/windows/normwear", test_normwear);
   ADD ("/windows/ppg-ecg-chains", test_ppg_and_ecg_chains);
   ADD ("/windows/edf-d-gap", test_gap);
