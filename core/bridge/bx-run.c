@@ -436,7 +436,9 @@ bx_run_head (BxRun *run, GError **error)
       run->head = head_load (run, opt->head_in, error);
       if (run->head == NULL)
         return FALSE;
-      if (run->head->n_features != (guint) bx_model_feature_dim (run->old_m.model, L - 1, FALSE))
+      /* Before any input the layer shapes are unknown; features check again. */
+      if (run->old_m.prep_ndim > 0
+          && run->head->n_features != (guint) bx_model_feature_dim (run->old_m.model, L - 1, FALSE))
         {
           g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: head takes %u features, the old model gives %d",
                        opt->head_in, run->head->n_features, bx_model_feature_dim (run->old_m.model, L - 1, FALSE));
@@ -1227,8 +1229,16 @@ static gpointer
 worker_thread (gpointer user_data)
 {
   Worker *w = user_data;
+  GSource *source;
+
   w->result = w->func (w->data);
-  g_main_context_invoke (NULL, worker_done, w);
+  /* An idle source, not g_main_context_invoke: that would run worker_done
+   * right here if the main thread has not entered its loop yet, and the quit
+   * would be lost. */
+  source = g_idle_source_new ();
+  g_source_set_callback (source, worker_done, w, NULL);
+  g_source_attach (source, NULL);
+  g_source_unref (source);
   return NULL;
 }
 
