@@ -82,7 +82,7 @@ bx_split_qkv_backward (float *d_qkv, const float *d_q, const float *d_k, const f
 size_t
 bx_attention_workspace_floats (int n_tokens)
 {
-  return (size_t) bx_nn_get_threads () * n_tokens * n_tokens;
+  return (size_t) BX_NN_ATTENTION_MAX_THREADS * n_tokens * n_tokens;
 }
 
 typedef struct {
@@ -124,7 +124,7 @@ bx_attention_forward (float *out, float *probs, const float *q, const float *k, 
   AttnJob j = { .out = out, .probs = probs, .q = q, .k = k, .v = v, .n_heads = n_heads, .T = n_tokens,
                 .head_dim = head_dim, .scale = scale, .workspace = workspace };
   bx_nn_blas_set_threads (1);
-  bx_nn_parallel_for ((size_t) batch * n_heads, 1, attention_forward_range, &j);
+  bx_nn_parallel_for_max ((size_t) batch * n_heads, 1, BX_NN_ATTENTION_MAX_THREADS, attention_forward_range, &j);
 }
 
 static void
@@ -173,5 +173,5 @@ bx_attention_backward (float *d_q, float *d_k, float *d_v, const float *d_out, c
   AttnJob j = { .d_q = d_q, .d_k = d_k, .d_v = d_v, .d_out = d_out, .probs_in = probs, .q = q, .k = k, .v = v,
                 .n_heads = n_heads, .T = n_tokens, .head_dim = head_dim, .scale = scale, .workspace = workspace };
   bx_nn_blas_set_threads (1);
-  bx_nn_parallel_for ((size_t) batch * n_heads, 1, attention_backward_range, &j);
+  bx_nn_parallel_for_max ((size_t) batch * n_heads, 1, BX_NN_ATTENTION_MAX_THREADS, attention_backward_range, &j);
 }

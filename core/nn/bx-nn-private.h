@@ -73,3 +73,9 @@ void bx_nn_blas_set_threads (int n_threads);
  * inside a pool job or while another caller uses the pool. */
 typedef void (*BxNnRangeFn) (void *ctx, size_t begin, size_t end, int thread);
 void bx_nn_parallel_for (size_t n, size_t min_per_thread, BxNnRangeFn fn, void *ctx);
+/* Same with at most max_threads threads (for per-thread scratch sized in advance). */
+void bx_nn_parallel_for_max (size_t n, size_t min_per_thread, int max_threads, BxNnRangeFn fn, void *ctx);
+
+/* Attention scratch is sized for this many threads whatever the thread count
+ * is when it is queried, so changing the count later never overruns it. */
+#define BX_NN_ATTENTION_MAX_THREADS 8

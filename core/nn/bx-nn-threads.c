@@ -70,7 +70,13 @@ pool_worker (gpointer data)
 void
 bx_nn_parallel_for (size_t n, size_t min_per_thread, BxNnRangeFn fn, void *ctx)
 {
-  int nt = bx_nn_get_threads ();
+  bx_nn_parallel_for_max (n, min_per_thread, MAX_THREADS, fn, ctx);
+}
+
+void
+bx_nn_parallel_for_max (size_t n, size_t min_per_thread, int max_threads, BxNnRangeFn fn, void *ctx)
+{
+  int nt = MIN (bx_nn_get_threads (), MAX (max_threads, 1));
   if (min_per_thread < 1)
     min_per_thread = 1;
   if ((size_t) nt > n / min_per_thread)

@@ -263,7 +263,8 @@ void bx_split_qkv_backward (float *d_qkv, const float *d_q, const float *d_k, co
  * probs (batch, n_heads, n_tokens, n_tokens): written when non-NULL (backward
  * needs it); when NULL the per-thread workspace holds them transiently.
  * workspace: bx_attention_workspace_floats(n_tokens) floats (forward with
- * probs == NULL, and backward). */
+ * probs == NULL, and backward): n_tokens² per thread for up to 8 threads,
+ * valid whatever the thread count is later set to. */
 size_t bx_attention_workspace_floats (int n_tokens);
 void bx_attention_forward (float *out, float *probs, const float *q, const float *k, const float *v, int batch,
                            int n_tokens, int n_heads, int head_dim, float scale, float *workspace);
