@@ -380,38 +380,33 @@ labelled (const char *text, GtkWidget *widget)
   return box;
 }
 
-static GtkWidget *
-channel_row_new (BxRecordingPage *self, guint index)
+/* The settings popover of a channel is built when first opened: a recording
+ * may have 140 channels, and the page must open fast. */
+static void
+create_channel_popover (GtkMenuButton *menu, gpointer user_data)
 {
-  BxSignalView *view = self->signal_view;
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *check = gtk_check_button_new_with_label (bx_signal_view_get_trace_label (view, index));
-  GtkWidget *menu = gtk_menu_button_new ();
-  GtkWidget *popover = gtk_popover_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *gain = gtk_spin_button_new_with_range (0.05, 50, 0.05);
-  GtkWidget *offset = gtk_spin_button_new_with_range (-5, 5, 0.1);
-  GtkWidget *colour;
-  GtkWidget *moves = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *up = gtk_button_new_with_mnemonic (_("Move _Up"));
-  GtkWidget *down = gtk_button_new_with_mnemonic (_("Move _Down"));
-  g_autofree char *menu_name = NULL;
-  RowRef *ref = g_new0 (RowRef, 1);
+  RowRef *ref = user_data;
+  BxSignalView *view = ref->page->signal_view;
+  guint index = ref->index;
+  GtkWidget *popover, *box, *gain, *offset, *colour, *moves, *up, *down;
   GdkRGBA rgba;
 
-  ref->page = self;
-  ref->index = index;
-  g_object_set_data_full (G_OBJECT (row), "row-ref", ref, g_free);
-
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), bx_signal_view_get_trace_visible (view, index));
-  gtk_widget_set_hexpand (check, TRUE);
-  g_signal_connect (check, "toggled", G_CALLBACK (on_channel_visible_toggled), ref);
-  gtk_box_append (GTK_BOX (row), check);
+  if (gtk_menu_button_get_popover (menu) != NULL)
+    return;
+  popover = gtk_popover_new ();
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gain = gtk_spin_button_new_with_range (0.05, 50, 0.05);
+  offset = gtk_spin_button_new_with_range (-5, 5, 0.1);
+  moves = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  up = gtk_button_new_with_mnemonic (_("Move _Up"));
+  down = gtk_button_new_with_mnemonic (_("Move _Down"));
 
   gtk_spin_button_set_digits (GTK_SPIN_BUTTON (gain), 2);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (gain), bx_signal_view_get_trace_gain (view, index));
   g_signal_connect (gain, "value-changed", G_CALLBACK (on_gain_changed), ref);
   gtk_spin_button_set_digits (GTK_SPIN_BUTTON (offset), 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (offset), bx_signal_view_get_trace_offset (view, index)
+                                                          / bx_signal_view_get_trace_scale (view, index));
   g_signal_connect (offset, "value-changed", G_CALLBACK (on_offset_changed), ref);
   bx_signal_view_get_trace_colour (view, index, &rgba);
   colour = gtk_color_button_new_with_rgba (&rgba);
@@ -430,7 +425,29 @@ channel_row_new (BxRecordingPage *self, guint index)
   gtk_box_append (GTK_BOX (box), labelled (_("Colour"), colour));
   gtk_box_append (GTK_BOX (box), moves);
   gtk_popover_set_child (GTK_POPOVER (popover), box);
-  gtk_menu_button_set_popover (GTK_MENU_BUTTON (menu), popover);
+  gtk_menu_button_set_popover (menu, popover);
+}
+
+static GtkWidget *
+channel_row_new (BxRecordingPage *self, guint index)
+{
+  BxSignalView *view = self->signal_view;
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *check = gtk_check_button_new_with_label (bx_signal_view_get_trace_label (view, index));
+  GtkWidget *menu = gtk_menu_button_new ();
+  g_autofree char *menu_name = NULL;
+  RowRef *ref = g_new0 (RowRef, 1);
+
+  ref->page = self;
+  ref->index = index;
+  g_object_set_data_full (G_OBJECT (row), "row-ref", ref, g_free);
+
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), bx_signal_view_get_trace_visible (view, index));
+  gtk_widget_set_hexpand (check, TRUE);
+  g_signal_connect (check, "toggled", G_CALLBACK (on_channel_visible_toggled), ref);
+  gtk_box_append (GTK_BOX (row), check);
+
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (menu), create_channel_popover, ref, NULL);
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "view-more-symbolic");
   gtk_widget_add_css_class (menu, "flat");
   /* Translators: accessible name of the settings button of a channel */

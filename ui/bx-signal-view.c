@@ -55,6 +55,7 @@ struct _BxSignalView
   guint n_pyramids;
   GCancellable *cancellable;
   guint n_threads;
+  guint build_source;         /* idle that starts the pyramid build */
 
   double start;
   double length;
@@ -278,6 +279,24 @@ add_trace (BxSignalView *self, const BxTraceSource *source, const char *label)
   return t;
 }
 
+static gboolean
+start_build (gpointer user_data)
+{
+  BxSignalView *self = user_data;
+  guint n = bx_recording_get_n_channels (self->recording);
+  g_autofree BxTraceSource *sources = g_new0 (BxTraceSource, MAX (n, 1));
+
+  self->build_source = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      sources[i].channel = i;
+      sources[i].minus_channel = -1;
+    }
+  bx_pyramid_build_async (self->recording, sources, n, 0, self->n_threads, self->cancellable, on_pyramid_ready, self,
+                          on_build_done, NULL);
+  return G_SOURCE_REMOVE;
+}
+
 void
 bx_signal_view_set_recording (BxSignalView *self, BxRecording *recording, guint n_threads)
 {
@@ -313,9 +332,11 @@ bx_signal_view_set_recording (BxSignalView *self, BxRecording *recording, guint 
       add_trace (self, &sources[i], NULL);
     }
   self->cancellable = g_cancellable_new ();
+  /* The overview is built once the first page is on screen: on a busy machine
+   * the worker threads would otherwise delay the first frame. */
+  g_clear_handle_id (&self->build_source, g_source_remove);
   if (n > 0)
-    bx_pyramid_build_async (recording, sources, n, 0, n_threads, self->cancellable, on_pyramid_ready, self,
-                            on_build_done, NULL);
+    self->build_source = g_idle_add_full (G_PRIORITY_LOW, start_build, self, NULL);
   g_signal_emit (self, signals[TRACES_CHANGED], 0);
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -646,9 +667,68 @@ ensure_raw (BxSignalView *self, Trace *t, gint64 first, gint64 last)
   return TRUE;
 }
 
+/* Direct access to the pixels of the image surface behind `cr`, so the
+ * column boxes (thousands per frame) are written as spans of pixels instead
+ * of going through cairo's path machinery, which dominates the frame time. */
+typedef struct {
+  guint32 *data;
+  int stride;          /* in pixels */
+  int width, height;
+  double ox, oy;       /* device = user × scale + offset */
+  double sx, sy;
+  guint32 pixel;       /* opaque colour, premultiplied ARGB32 */
+} PixelTarget;
+
+static gboolean
+pixel_target_init (PixelTarget *pt, cairo_t *cr, const GdkRGBA *c)
+{
+  cairo_surface_t *surface = cairo_get_target (cr);
+  double x0 = 0, y0 = 0, x1 = 1, y1 = 1;
+  double ux = 1, uy = 0, vx = 0, vy = 1;
+
+  if (cairo_surface_get_type (surface) != CAIRO_SURFACE_TYPE_IMAGE
+      || cairo_image_surface_get_format (surface) != CAIRO_FORMAT_ARGB32 || c->alpha < 1)
+    return FALSE;
+  /* Only axis-aligned scales and translations. */
+  cairo_user_to_device_distance (cr, &ux, &uy);
+  cairo_user_to_device_distance (cr, &vx, &vy);
+  if (uy != 0 || vx != 0 || ux <= 0 || vy <= 0)
+    return FALSE;
+  cairo_user_to_device (cr, &x0, &y0);
+  cairo_user_to_device (cr, &x1, &y1);
+  pt->sx = x1 - x0;
+  pt->sy = y1 - y0;
+  pt->ox = x0;
+  pt->oy = y0;
+  cairo_surface_flush (surface);
+  pt->data = (guint32 *) cairo_image_surface_get_data (surface);
+  pt->stride = cairo_image_surface_get_stride (surface) / 4;
+  pt->width = cairo_image_surface_get_width (surface);
+  pt->height = cairo_image_surface_get_height (surface);
+  pt->pixel = 0xff000000u | ((guint32) (c->red * 255 + 0.5) << 16) | ((guint32) (c->green * 255 + 0.5) << 8)
+              | (guint32) (c->blue * 255 + 0.5);
+  return pt->data != NULL;
+}
+
+static inline void
+pixel_target_box (const PixelTarget *pt, double x, double top, double bottom)
+{
+  int dx0 = (int) floor (x * pt->sx + pt->ox), dx1 = (int) floor ((x + 1) * pt->sx + pt->ox);
+  int dy0 = (int) floor (top * pt->sy + pt->oy), dy1 = (int) ceil (bottom * pt->sy + pt->oy);
+
+  dx0 = MAX (dx0, 0);
+  dx1 = MIN (dx1, pt->width);
+  dy0 = MAX (dy0, 0);
+  dy1 = MIN (dy1, pt->height);
+  for (int y = dy0; y < dy1; y++)
+    for (int xx = dx0; xx < dx1; xx++)
+      pt->data[(gsize) y * pt->stride + xx] = pt->pixel;
+}
+
 /* Returns FALSE when the trace cannot be drawn yet (no overview for a long page). */
 static gboolean
-draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, double x0, double plot_w, double y_top, double slot_h)
+draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, const GdkRGBA *colour, double x0, double plot_w,
+            double y_top, double slot_h)
 {
   double yc = y_top + slot_h / 2;
   double baseline = t->baseline;
@@ -694,18 +774,27 @@ draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, double x0, double plot_w,
     }
   else
     {
+      /* One pixel-aligned box per column (cairo fills boxes far faster than it
+       * strokes a zig-zag path), stretched to meet the neighbouring column so
+       * steep slopes stay connected. */
       int n_cols = (int) ceil (plot_w);
-      gboolean started = FALSE;
+      gboolean have_prev = FALSE;
+      double prev_top = 0, prev_bottom = 0;
+      PixelTarget pt = { 0 };
+      gboolean direct = pixel_target_init (&pt, cr, colour);
 
       for (int px = 0; px < n_cols; px++)
         {
           gint64 a = (gint64) floor (s_first + px * spp);
           gint64 b = (gint64) floor (s_first + (px + 1) * spp) + 1;   /* overlap one sample: no gaps */
           float lo, hi;
-          double ylo, yhi, x = x0 + px + 0.5;
+          double top, bottom;
 
           if (b <= 0 || a >= t->n_samples)
-            continue;
+            {
+              have_prev = FALSE;
+              continue;
+            }
           if (use_raw)
             {
               gint64 j0 = MAX (a, t->raw_first), j1 = MIN (b, t->raw_first + t->raw_n);
@@ -723,30 +812,39 @@ draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, double x0, double plot_w,
             }
           else if (!bx_pyramid_min_max (t->pyramid, a, b, &lo, &hi))
             continue;
-          ylo = Y (lo);
-          yhi = Y (hi);
-          /* At least one pixel tall, so flat stretches still show. */
-          if (ylo - yhi < 1)
+          top = floor (Y (hi));
+          bottom = ceil (Y (lo));
+          if (have_prev)
             {
-              double m = (ylo + yhi) / 2;
-
-              ylo = m + 0.5;
-              yhi = m - 0.5;
+              if (prev_bottom < top)
+                top = prev_bottom;
+              if (prev_top > bottom)
+                bottom = prev_top;
             }
-          /* Alternate the direction so consecutive columns join at their near ends. */
-          if (!started)
+          if (bottom - top < 1)
+            bottom = top + 1;
+          /* Keep boxes inside the slot: traces never spill into a neighbour's row. */
+          top = MAX (top, ceil (y_top));
+          bottom = MIN (bottom, floor (y_top + slot_h));
+          if (bottom > top)
             {
-              cairo_move_to (cr, x, ylo);
-              started = TRUE;
+              if (direct)
+                pixel_target_box (&pt, floor (x0) + px, top, bottom);
+              else
+                cairo_rectangle (cr, floor (x0) + px, top, 1, bottom - top);
             }
-          else if (px & 1)
-            cairo_line_to (cr, x, yhi);
-          else
-            cairo_line_to (cr, x, ylo);
-          cairo_line_to (cr, x, (px & 1) ? ylo : yhi);
+          prev_top = top;
+          prev_bottom = bottom;
+          have_prev = TRUE;
         }
+      if (direct)
+        cairo_surface_mark_dirty (cairo_get_target (cr));
+      else
+        cairo_fill (cr);
+      return TRUE;
     }
 #undef Y
+  cairo_stroke (cr);
   return TRUE;
 }
 
@@ -1013,13 +1111,18 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         continue;
       trace_colour (self, t, &fg, &c);
       cairo_save (cr);
-      cairo_rectangle (cr, x0, y_top, plot_w, slot_h);
-      cairo_clip (cr);
+      /* Column boxes stay inside the slot by construction; only the polyline
+       * of a zoomed-in page needs clipping (clipping costs cairo a mask). */
+      if (t->sample_rate * self->length < 1.5 * plot_w)
+        {
+          cairo_rectangle (cr, x0, y_top, plot_w, slot_h);
+          cairo_clip (cr);
+        }
       cairo_new_path (cr);
-      if (!draw_trace (self, cr, t, x0, plot_w, y_top, slot_h))
-        waiting_for_overview = TRUE;
       set_source (cr, &c, 1.0);
-      cairo_stroke (cr);
+      if (!draw_trace (self, cr, t, &c, x0, plot_w, y_top, slot_h))
+        waiting_for_overview = TRUE;
+      cairo_new_path (cr);
       cairo_restore (cr);
       row++;
     }
@@ -1223,6 +1326,7 @@ bx_signal_view_dispose (GObject *object)
 {
   BxSignalView *self = BX_SIGNAL_VIEW (object);
 
+  g_clear_handle_id (&self->build_source, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
