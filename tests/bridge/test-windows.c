@@ -508,6 +508,62 @@ test_ppg_and_ecg_chains (Fixture *f, gconstpointer data)
     }
 }
 
+/* Against tests/reference/windows_fixtures.py (scipy/numpy, the reference
+ * make_*.py steps): LaBraM over the whole recording (FOG), HuBERT per epoch
+ * (ISRUC), from the same formula signals written to an EDF. */
+static void
+test_reference_fixtures (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "ref.edf", NULL);
+  const gint64 n_eeg = 60 * 500, n_ecg = 60 * 200;
+  g_autofree float *eeg = g_new (float, n_eeg);
+  g_autofree float *ecg = g_new (float, n_ecg);
+  BxWriteChannel ch[2] = { channel ("EEG Cz", "uV", 500, eeg, n_eeg), channel ("ECG", "mV", 200, ecg, n_ecg) };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxRecording) rec = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
+  g_autofree float *want_eeg = NULL;
+  g_autofree float *want_ecg = NULL;
+  gsize n_want_eeg, n_want_ecg;
+  BxWindowParams params;
+  double max_eeg = 0, max_ecg = 0;
+
+  (void) data;
+  for (gint64 i = 0; i < n_eeg; i++)
+    {
+      double t = i / 500.0;
+
+      eeg[i] = (float) (40 * sin (2 * G_PI * 10 * t) + 15 * sin (2 * G_PI * 23 * t + 0.4) + 5 * t);
+    }
+  for (gint64 i = 0; i < n_ecg; i++)
+    {
+      double t = i / 200.0;
+
+      ecg[i] = (float) (0.8 * sin (2 * G_PI * 1.3 * t) + 0.3 * sin (2 * G_PI * 7 * t)
+                        + 0.2 * sin (2 * G_PI * 60 * t) + 0.1 * t / 60 + 0.25);
+    }
+  g_assert_true (bx_edf_write (path, NULL, ch, 2, NULL, &error));
+  rec = bx_recording_open (path, &error);
+  g_assert_no_error (error);
+  bx_window_params_init (&params);
+  params.n_sides = 2;
+  set = bx_windows_from_recording (rec, &params, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (set->n_windows, ==, 2);
+  want_eeg = bx_test_load_fixture_floats ("bridge/windows_eeg_labram.txt", &n_want_eeg);
+  want_ecg = bx_test_load_fixture_floats ("bridge/windows_ecg_hubert.txt", &n_want_ecg);
+  g_assert_cmpuint (n_want_eeg, ==, 2 * set->side[0].raw_numel);
+  g_assert_cmpuint (n_want_ecg, ==, 2 * set->side[1].raw_numel);
+  for (gsize i = 0; i < n_want_eeg; i++)
+    max_eeg = MAX (max_eeg, fabs (set->side[0].data[i] - want_eeg[i]));
+  for (gsize i = 0; i < n_want_ecg; i++)
+    max_ecg = MAX (max_ecg, fabs (set->side[1].data[i] - want_ecg[i]));
+  g_test_message ("max |C - reference|: EEG %.3g uV, ECG %.3g (z units)", max_eeg, max_ecg);
+  /* 16-bit EDF steps: 410 µV / 65535 ≈ 0.006 µV (EEG), ~1e-4 z (ECG). */
+  g_assert_cmpfloat (max_eeg, <, 0.02);
+  g_assert_cmpfloat (max_ecg, <, 2e-3);
+}
+
 /* An EDF+D file made from one of ours by editing the time-keeping TALs of
  * records 10..19 ("+1X" → "+3X"): segments [0, 10) and [30, 40) s. */
 static void
@@ -879,6 +935,7 @@ main (int argc, char **argv)
   ADD ("/windows/label-file", test_label_file);
   ADD ("/windows/normwear", test_normwear);
   ADD ("/windows/ppg-ecg-chains", test_ppg_and_ecg_chains);
+  ADD ("/windows/reference-fixtures", test_reference_fixtures);
   ADD ("/windows/edf-d-gap", test_gap);
   ADD ("/windows/nan-and-flat", test_nan_and_flat);
   ADD ("/windows/wrong-rate", test_wrong_rate);
