@@ -744,6 +744,14 @@ count_progress (const BxJobProgress *progress, gpointer user_data)
   (*(guint *) user_data)++;
 }
 
+/* Cancels on the first report: the work must stop at the next check. */
+static void
+cancel_on_report (const BxJobProgress *progress, gpointer user_data)
+{
+  (void) progress;
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
 static void
 test_job (Fixture *f, gconstpointer data)
 {
@@ -770,6 +778,18 @@ test_job (Fixture *f, gconstpointer data)
   set = bx_windows_from_recording (rec, &params, job, &error);
   g_assert_null (set);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* Cancelled while running (after the first channel's report). */
+  {
+    g_autoptr (GCancellable) c2 = g_cancellable_new ();
+    g_autoptr (BxJob) job2 = bx_job_new (c2, cancel_on_report, c2);
+
+    bx_job_set_min_interval (job2, 0);
+    set = bx_windows_from_recording (rec, &params, job2, &error);
+    g_assert_null (set);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
 }
 
 /* ---- eegmat: 2 subjects, rest vs task, EEG + ECG ---- */
