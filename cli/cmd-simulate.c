@@ -1,12 +1,43 @@
 /* cmd-simulate.c — `bioxbridge-cli simulate`: write the synthetic PSG night. */
 #include "config.h"
 
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "bx-cli-util.h"
 #include "sim/bx-sim-night.h"
 
 int bx_cmd_simulate (int argc, char **argv);
+
+/* Generation runs in a worker thread so that Ctrl-C (SIGINT) or SIGTERM can
+ * cancel it from the main loop; nothing is written then. */
+typedef struct
+{
+  const BxSimParams *params;
+  GCancellable *cancellable;
+  BxSimNight *night;
+  GError *error;
+  gint done;
+} SimulateJob;
+
+static gpointer
+simulate_thread (gpointer data)
+{
+  SimulateJob *job = data;
+
+  job->night = bx_sim_night_generate (job->params, job->cancellable, &job->error);
+  g_atomic_int_set (&job->done, 1);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (data));
+  return G_SOURCE_CONTINUE;
+}
 
 int
 bx_cmd_simulate (int argc, char **argv)
@@ -82,9 +113,36 @@ bx_cmd_simulate (int argc, char **argv)
     return bx_cli_fail (BX_EXIT_USAGE, "simulate: %s", error->message);
 
   t0 = g_get_monotonic_time ();
-  night = bx_sim_night_generate (&params, NULL, &error);
-  if (night == NULL)
-    return bx_cli_fail_error (error, FALSE);
+  {
+    g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+    SimulateJob job = { &params, cancellable, NULL, NULL, 0 };
+    guint sigint = g_unix_signal_add (SIGINT, on_signal, cancellable);
+    guint sigterm = g_unix_signal_add (SIGTERM, on_signal, cancellable);
+    GThread *thread;
+
+    if (!quiet)
+      {
+        /* Printed once Ctrl-C is handled (the CLI tests wait for it). */
+        printf ("Generating %.2f h, seed %" G_GUINT64_FORMAT " (Ctrl-C cancels)...\n", params.hours,
+                params.seed);
+        fflush (stdout);
+      }
+    thread = g_thread_new ("simulate", simulate_thread, &job);
+
+    while (!g_atomic_int_get (&job.done))
+      g_main_context_iteration (NULL, TRUE);
+    g_thread_join (thread);
+    g_source_remove (sigint);
+    g_source_remove (sigterm);
+    night = job.night;
+    if (night == NULL)
+      {
+        int code = bx_cli_fail (BX_EXIT_FAILURE, "simulate: %s; nothing written to %s", job.error->message,
+                                output);
+        g_error_free (job.error);
+        return code;
+      }
+  }
   t1 = g_get_monotonic_time ();
   if (!bx_sim_night_save_edf (night, output, &error))
     return bx_cli_fail_error (error, FALSE);

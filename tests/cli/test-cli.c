@@ -3,7 +3,9 @@
  * and on the shared real recordings; checks exit codes and output. */
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "bx-test-data.h"
 #include "sim/bx-sim-night.h"
@@ -107,6 +109,44 @@ test_simulate_deterministic (void)
   g_assert_true (g_file_get_contents (other, &c, &lc, NULL));
   g_assert_cmpuint (lc, ==, la);
   g_assert_true (memcmp (a, c, la) != 0);
+}
+
+static void
+test_simulate_cancel (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "cancelled.edf", NULL);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  const char *args[] = { BX_CLI_PATH, "simulate", "--hours", "8", "-o", path, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) err = g_string_new (NULL);
+  GPid pid;
+  int out_fd, err_fd, status = 0;
+  char c, buf[256];
+  gssize n;
+
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **)args, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                           &pid, NULL, &out_fd, &err_fd, &error));
+  g_assert_no_error (error);
+  /* Wait for "Generating ..." (the signal handlers are in place), then
+   * interrupt a full default night long before it can be finished. */
+  while ((n = read (out_fd, &c, 1)) == 1 && c != '\n')
+    ;
+  g_assert_cmpint (n, ==, 1);
+  g_assert_cmpint (kill (pid, SIGINT), ==, 0);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  while ((n = read (err_fd, buf, sizeof buf)) > 0)
+    g_string_append_len (err, buf, n);
+  close (out_fd);
+  close (err_fd);
+  g_spawn_close_pid (pid);
+  g_test_message ("simulate interrupted: %s", err->str);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_nonnull (strstr (err->str, "cancelled"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  bx_test_tmpdir_remove (dir);
 }
 
 static JsonObject *
@@ -433,6 +473,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/simulate-info-text", test_simulate_info_text);
   g_test_add_func ("/cli/simulate-deterministic", test_simulate_deterministic);
+  g_test_add_func ("/cli/simulate-cancel", test_simulate_cancel);
   g_test_add_func ("/cli/simulate-info-json", test_simulate_info_json);
   g_test_add_func ("/cli/info-invalid", test_info_invalid);
   g_test_add_func ("/cli/info-discontinuous", test_info_discontinuous);
