@@ -2,8 +2,9 @@
  * so GNU parallel and Slurm job arrays can fan out a cohort. The new modality
  * alone goes through new model → bridge → old layers → head; the labels and
  * per-window confidence are written as TSV, CSV or EDF+ (-o, by extension).
- * Input: prepared new-modality windows (WINDOWS.npy as the argument or
- * --test-new-npy/--new-npy).
+ * Input: one recording (EDF/BDF; cut into the bridge's windows with the new
+ * model's preprocessing, channels by modality detection) or prepared
+ * new-modality windows (WINDOWS.npy as the argument or --test-new-npy).
  */
 #include "config.h"
 
@@ -27,19 +28,13 @@ predict_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "predict needs --bridge FILE");
       return FALSE;
     }
-  if (input != NULL && !g_str_has_suffix (input, ".npy"))
-    {
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
-                   "%s: this build predicts prepared windows (.npy); recordings need the windows module", input);
-      return FALSE;
-    }
   return bx_run_use_bridge (run, opt->bridge, error) && bx_run_predict (run, input, opt->output, error);
 }
 
 int
 bx_cmd_predict (int argc, char **argv)
 {
-  return bx_cli_pipeline (argc, argv, "[WINDOWS.npy]",
+  return bx_cli_pipeline (argc, argv, "[RECORDING.edf | WINDOWS.npy]",
                           "Predict labels and per-window confidence for one input of the new modality with a bridge "
                           "file; -o writes them as .tsv, .csv or .edf.",
                           BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_FEATURES | BX_RUN_OPTS_BRIDGE

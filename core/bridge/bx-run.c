@@ -10,10 +10,12 @@
 
 #include "bridge/bx-bridge-train.h"
 #include "bridge/bx-feature-cache.h"
+#include "bridge/bx-windows.h"
 #include "io/bx-checkpoint.h"
 #include "io/bx-npy.h"
 #include "io/bx-safetensors.h"
 #include "recording/bx-labels-io.h"
+#include "recording/bx-recording.h"
 
 G_DEFINE_QUARK (bx-run-error-quark, bx_run_error)
 
@@ -41,7 +43,13 @@ struct _BxRun {
   int m, l;
   int *pred_labels;
   float *pred_conf;
+  double *pred_onsets;       /* seconds from the recording start */
+  double pred_step;          /* seconds between window onsets */
+  GDateTime *pred_start;     /* recording start (EDF+ output), or NULL */
+  int *test_labels;          /* from windows cut out of recordings, or NULL */
   guint n_pred;
+  BxManifest *manifest;
+  gboolean from_windows;     /* inputs came from recordings */
   BxMetrics *metrics;
   JsonObject *summary;
 };
@@ -71,7 +79,7 @@ bx_run_options_clear (BxRunOptions *opt)
     &opt->old_family, &opt->old_checkpoint, &opt->new_family, &opt->new_checkpoint, &opt->old_npy, &opt->new_npy,
     &opt->labels, &opt->train_old_npy, &opt->train_labels, &opt->pair_old_npy, &opt->pair_new_npy,
     &opt->test_new_npy, &opt->test_labels, &opt->classes, &opt->head_in, &opt->head_out, &opt->cache_dir,
-    &opt->prototype_init, &opt->init_bridge, &opt->output, &opt->bridge,
+    &opt->prototype_init, &opt->init_bridge, &opt->output, &opt->bridge, &opt->manifest, &opt->stage_set,
   };
   for (gsize i = 0; i < G_N_ELEMENTS (strings); i++)
     g_clear_pointer (strings[i], g_free);
@@ -113,6 +121,10 @@ bx_run_free (BxRun *run)
   bx_bridge_file_free (run->bridge);
   g_free (run->pred_labels);
   g_free (run->pred_conf);
+  g_free (run->pred_onsets);
+  g_free (run->test_labels);
+  g_clear_pointer (&run->pred_start, g_date_time_unref);
+  bx_manifest_free (run->manifest);
   bx_metrics_free (run->metrics);
   json_object_unref (run->summary);
   g_free (run);
@@ -190,16 +202,53 @@ bx_run_load_models (BxRun *run, gboolean need_old, gboolean need_new, GError **e
   return TRUE;
 }
 
-/* Reads a raw .npy (N, raw dims…) and prepares it for `rm`; fixes or checks
- * the model's prepared input shape. Returns (N, prepared numel) floats. */
+/* Prepares raw windows (n, raw dims…) for `rm` and fixes or checks the
+ * model's prepared input shape. `name` names the source in errors. Returns
+ * (n, prepared numel) floats. */
+static float *
+prepare_raw (RunModel *rm, const float *raw, guint n, int raw_ndim, const gint64 *raw_shape, const char *name,
+             GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  gint64 shape[8];
+  int ndim = 0;
+  float *prep;
+
+  prep = bx_model_prepare (rm->model, raw, (int) n, raw_ndim, raw_shape, &ndim, shape, &local);
+  if (prep == NULL)
+    {
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: not an input of the %s model: %s", name, rm->family,
+                   local->message);
+      return NULL;
+    }
+  if (rm->prep_ndim == 0)
+    {
+      if (!bx_model_set_input_shape (rm->model, ndim, shape, &local))
+        {
+          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: %s", name, local->message);
+          return g_free (prep), NULL;
+        }
+      rm->prep_ndim = ndim;
+      memcpy (rm->prep_shape, shape, sizeof (gint64) * (gsize) ndim);
+    }
+  else if (ndim != rm->prep_ndim || memcmp (shape, rm->prep_shape, sizeof (gint64) * (gsize) ndim) != 0)
+    {
+      g_autofree char *have = bx_shape_to_string ((guint) ndim, shape);
+      g_autofree char *want = bx_shape_to_string ((guint) rm->prep_ndim, rm->prep_shape);
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT,
+                   "%s: windows prepare to %s for the %s model, but earlier inputs (or the bridge) had %s", name, have,
+                   rm->family, want);
+      return g_free (prep), NULL;
+    }
+  return prep;
+}
+
+/* Reads a raw .npy (N, raw dims…) and prepares it for `rm`. */
 static float *
 load_prepared (RunModel *rm, const char *path, guint *n_out, GError **error)
 {
   g_autoptr (BxTensor) t = NULL;
   g_autofree float *raw = NULL;
-  g_autoptr (GError) local = NULL;
-  gint64 shape[8];
-  int ndim = 0;
   float *prep;
 
   t = bx_npy_read (path, error);
@@ -218,34 +267,97 @@ load_prepared (RunModel *rm, const char *path, guint *n_out, GError **error)
         g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: element %" G_GUINT64_FORMAT " is not finite", path, i);
         return NULL;
       }
-  prep = bx_model_prepare (rm->model, raw, (int) t->shape[0], (int) t->ndim - 1, t->shape + 1, &ndim, shape, &local);
-  if (prep == NULL)
+  prep = prepare_raw (rm, raw, (guint) t->shape[0], (int) t->ndim - 1, t->shape + 1, path, error);
+  if (prep != NULL)
+    *n_out = (guint) t->shape[0];
+  return prep;
+}
+
+/* Modality and preprocessing recipe of a model family (spec §4). */
+static gboolean
+family_recipe (const char *family, BxModality *modality, BxPrepRecipe *recipe)
+{
+  if (g_strcmp0 (family, "labram") == 0)
+    *modality = BX_MODALITY_EEG, *recipe = BX_PREP_LABRAM_EEG;
+  else if (g_strcmp0 (family, "hubert-ecg") == 0)
+    *modality = BX_MODALITY_ECG, *recipe = BX_PREP_HUBERT_ECG;
+  else if (g_strcmp0 (family, "papagei") == 0)
+    *modality = BX_MODALITY_PPG, *recipe = BX_PREP_PAPAGEI_PPG;
+  else if (g_strcmp0 (family, "normwear") == 0)
+    *modality = BX_MODALITY_EMG, *recipe = BX_PREP_NORMWEAR_EMG;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static double
+window_seconds (const BxRun *run)
+{
+  if (run->opt->window_seconds > 0)
+    return run->opt->window_seconds;
+  if (run->bridge != NULL && run->bridge->window_seconds > 0)
+    return run->bridge->window_seconds;
+  return 30.0;
+}
+
+/* Windows of the manifest entries with `role` (or of `recording`), with the
+ * old and/or new model's side, in that order. */
+static BxWindowSet *
+cut_windows (BxRun *run, guint role, gboolean old_side, gboolean new_side, BxRecording *recording, GError **error)
+{
+  const BxRunOptions *opt = run->opt;
+  BxWindowParams params;
+  BxWindowSet *set;
+  guint k = 0;
+
+  bx_window_params_init (&params);
+  params.window_seconds = window_seconds (run);
+  params.step_seconds = opt->step_seconds > 0 ? opt->step_seconds : params.window_seconds;
+  if (old_side && family_recipe (run->old_m.family, &params.modality[k], &params.recipe[k]))
+    k++;
+  if (new_side && family_recipe (run->new_m.family, &params.modality[k], &params.recipe[k]))
+    k++;
+  params.n_sides = k;
+  if (opt->stage_set != NULL)
     {
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: not an input of the %s model: %s", path, rm->family,
-                   local->message);
+      BxStageSet stage_set;
+      if (!bx_stage_set_from_string (opt->stage_set, &stage_set))
+        {
+          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "--stage-set '%s' is not aasm, rk or sleep-wake",
+                       opt->stage_set);
+          return NULL;
+        }
+      params.use_stage_set = TRUE;
+      params.stage_set = (int) stage_set;
+    }
+  if (recording != NULL)
+    set = bx_windows_from_recording (recording, &params, run->job, error);
+  else
+    {
+      if (run->manifest == NULL && (run->manifest = bx_manifest_load (opt->manifest, error)) == NULL)
+        return NULL;
+      set = bx_windows_from_manifest (run->manifest, role, &params, run->job, error);
+    }
+  if (set != NULL && set->n_windows == 0)
+    {
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: no usable %g-s window (%u skipped%s%s)",
+                   recording != NULL ? "the recording" : opt->manifest, params.window_seconds, set->n_skipped,
+                   set->skip_reasons != NULL && set->skip_reasons->len > 0 ? ": " : "",
+                   set->skip_reasons != NULL && set->skip_reasons->len > 0
+                       ? (const char *) g_ptr_array_index (set->skip_reasons, 0)
+                       : "");
+      bx_window_set_free (set);
       return NULL;
     }
-  if (rm->prep_ndim == 0)
-    {
-      if (!bx_model_set_input_shape (rm->model, ndim, shape, &local))
-        {
-          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: %s", path, local->message);
-          return g_free (prep), NULL;
-        }
-      rm->prep_ndim = ndim;
-      memcpy (rm->prep_shape, shape, sizeof (gint64) * (gsize) ndim);
-    }
-  else if (ndim != rm->prep_ndim || memcmp (shape, rm->prep_shape, sizeof (gint64) * (gsize) ndim) != 0)
-    {
-      g_autofree char *have = bx_shape_to_string ((guint) ndim, shape);
-      g_autofree char *want = bx_shape_to_string ((guint) rm->prep_ndim, rm->prep_shape);
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT,
-                   "%s: windows prepare to %s for the %s model, but earlier inputs were %s", path, have, rm->family,
-                   want);
-      return g_free (prep), NULL;
-    }
-  *n_out = (guint) t->shape[0];
-  return prep;
+  run->from_windows = TRUE;
+  return set;
+}
+
+static float *
+prepare_side (RunModel *rm, const BxWindowSet *set, guint side, const char *what, GError **error)
+{
+  return prepare_raw (rm, set->side[side].data, set->n_windows, set->side[side].raw_ndim, set->side[side].raw_shape,
+                      what, error);
 }
 
 /* Labels (N,) of any integer or float dtype; -1 = unknown. */
@@ -460,15 +572,29 @@ bx_run_head (BxRun *run, GError **error)
       BxTaskHeadParams params;
       guint n = 0, n_classes = 0, d;
 
-      if (x_path == NULL || y_path == NULL)
+      if (opt->manifest != NULL && opt->train_old_npy == NULL)
+        {
+          g_autoptr (BxWindowSet) set = cut_windows (run, BX_ROLE_TRAIN, TRUE, FALSE, NULL, error);
+          if (set == NULL || (prep = prepare_side (&run->old_m, set, 0, "train windows", error)) == NULL)
+            return FALSE;
+          n = set->n_windows;
+          labels = g_memdup2 (set->labels, sizeof (int) * n);
+          n_classes = MAX (2u, set->class_names != NULL ? g_strv_length (set->class_names) : 0);
+          if (run->class_names == NULL && opt->classes == NULL && set->class_names != NULL)
+            run->class_names = g_strdupv (set->class_names);
+          y_path = opt->manifest;
+        }
+      else if (x_path == NULL || y_path == NULL)
         {
           g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
-                       "the task head needs --train-old-npy (or --old-npy) and --train-labels (or --labels), or --head FILE");
+                       "the task head needs --train-old-npy (or --old-npy) and --train-labels (or --labels), "
+                       "--manifest with train recordings, or --head FILE");
           return FALSE;
         }
-      if ((prep = load_prepared (&run->old_m, x_path, &n, error)) == NULL
-          || (labels = load_labels (y_path, n, &n_classes, error)) == NULL
-          || !settle_class_names (run, n_classes, error))
+      else if ((prep = load_prepared (&run->old_m, x_path, &n, error)) == NULL
+               || (labels = load_labels (y_path, n, &n_classes, error)) == NULL)
+        return FALSE;
+      if (!settle_class_names (run, n_classes, error))
         return FALSE;
       n_classes = MAX (n_classes, g_strv_length (run->class_names));
       d = (guint) bx_model_feature_dim (run->old_m.model, L - 1, FALSE);
@@ -546,7 +672,15 @@ preprocessing_json (const BxRun *run)
   RunModel const *sides[2] = { &run->old_m, &run->new_m };
   const char *names[2] = { "old_prepared_shape", "new_prepared_shape" };
 
-  json_object_set_string_member (o, "input", "npy");
+  json_object_set_string_member (o, "input", run->from_windows ? "recordings" : "npy");
+  if (run->from_windows)
+    {
+      json_object_set_double_member (o, "window_seconds", window_seconds (run));
+      json_object_set_double_member (o, "step_seconds",
+                                     run->opt->step_seconds > 0 ? run->opt->step_seconds : window_seconds (run));
+      json_object_set_string_member (o, "old_recipe", run->old_m.family);
+      json_object_set_string_member (o, "new_recipe", run->new_m.family);
+    }
   for (int s = 0; s < 2; s++)
     {
       JsonArray *a = json_array_new ();
@@ -573,14 +707,23 @@ bx_run_features (BxRun *run, gboolean keep_targets, GError **error)
     return FALSE;
   if (!bx_run_load_models (run, TRUE, TRUE, error))
     return FALSE;
-  if (old_path == NULL || new_path == NULL)
+  if (opt->manifest != NULL && (old_path == NULL || new_path == NULL))
+    {
+      g_autoptr (BxWindowSet) set = cut_windows (run, BX_ROLE_PAIR, TRUE, TRUE, NULL, error);
+      if (set == NULL || set->n_sides != 2 || (old_prep = prepare_side (&run->old_m, set, 0, "pair windows", error)) == NULL
+          || (new_prep = prepare_side (&run->new_m, set, 1, "pair windows", error)) == NULL)
+        return FALSE;
+      n_old = n_new = set->n_windows;
+      old_path = new_path = opt->manifest;
+    }
+  else if (old_path == NULL || new_path == NULL)
     {
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
-                   "paired windows need --pair-old-npy and --pair-new-npy (or --old-npy and --new-npy)");
+                   "paired windows need --pair-old-npy and --pair-new-npy (or --old-npy and --new-npy, or --manifest)");
       return FALSE;
     }
-  if ((old_prep = load_prepared (&run->old_m, old_path, &n_old, error)) == NULL
-      || (new_prep = load_prepared (&run->new_m, new_path, &n_new, error)) == NULL)
+  else if ((old_prep = load_prepared (&run->old_m, old_path, &n_old, error)) == NULL
+           || (new_prep = load_prepared (&run->new_m, new_path, &n_new, error)) == NULL)
     return FALSE;
   if (n_old != n_new)
     {
@@ -804,7 +947,7 @@ bx_run_train (BxRun *run, const char *path, GError **error)
   fill_model_info (&file->new_model, &run->new_m);
   file->input_layer = run->m;
   file->output_layer = run->l;
-  file->window_seconds = opt->window_seconds;
+  file->window_seconds = opt->window_seconds > 0 ? opt->window_seconds : run->from_windows ? window_seconds (run) : 0;
   file->preprocessing_json = preprocessing_json (run);
   file->training_json = json_object_text (training);
   if (run->search != NULL)
@@ -941,30 +1084,38 @@ bx_run_use_bridge (BxRun *run, const char *path, GError **error)
 static gboolean
 write_labels (BxRun *run, const char *path, GError **error)
 {
-  double epoch = run->bridge->window_seconds > 0 ? run->bridge->window_seconds
-                 : run->opt->window_seconds > 0  ? run->opt->window_seconds
-                                                 : 1.0;
-  g_autoptr (BxHypnogram) hyp = bx_hypnogram_new (0.0, epoch, run->n_pred);
+  double step = run->pred_step > 0 ? run->pred_step : 1.0;
+  g_autoptr (BxHypnogram) hyp = NULL;
   g_autoptr (BxLabelMap) map = bx_label_map_new_classes ((const char *const *) run->head->class_names,
                                                          run->head->n_classes);
   BxLabelWriteOptions wopt = { 0 };
+  guint n_epochs = 0;
 
+  /* Windows on the grid k · step; skipped windows stay unscored rows. */
+  for (guint i = 0; i < run->n_pred; i++)
+    n_epochs = MAX (n_epochs, (guint) lround (run->pred_onsets[i] / step) + 1);
+  hyp = bx_hypnogram_new (0.0, step, n_epochs);
   bx_hypnogram_ensure_confidence (hyp);
+  for (guint e = 0; e < n_epochs; e++)
+    hyp->confidence[e] = NAN;
   for (guint i = 0; i < run->n_pred; i++)
     {
-      hyp->stages[i] = (gint8) run->pred_labels[i];
-      hyp->confidence[i] = run->pred_conf[i];
+      guint e = (guint) lround (run->pred_onsets[i] / step);
+      hyp->stages[e] = (gint8) run->pred_labels[i];
+      hyp->confidence[e] = run->pred_conf[i];
     }
   wopt.format = BX_LABEL_FORMAT_AUTO;
   wopt.map = map;
+  wopt.start = run->pred_start;
   return bx_labels_write_hypnogram (path, hyp, &wopt, error);
 }
 
 gboolean
-bx_run_predict (BxRun *run, const char *npy, const char *labels_out, GError **error)
+bx_run_predict (BxRun *run, const char *input, const char *labels_out, GError **error)
 {
-  const char *path = npy != NULL ? npy : pick (run->opt->test_new_npy, run->opt->new_npy);
+  const char *path = input != NULL ? input : pick (run->opt->test_new_npy, run->opt->new_npy);
   g_autofree float *prep = NULL, *probs = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
   JsonObject *o = json_object_new ();
   guint n = 0, C;
 
@@ -974,13 +1125,51 @@ bx_run_predict (BxRun *run, const char *npy, const char *labels_out, GError **er
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "predict needs a bridge (--bridge FILE or a trained one)");
       return FALSE;
     }
-  if (path == NULL)
+  g_clear_pointer (&run->test_labels, g_free);
+  g_clear_pointer (&run->pred_start, g_date_time_unref);
+  if (path != NULL && !g_str_has_suffix (path, ".npy"))
     {
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "predict needs new-modality windows (--test-new-npy)");
+      /* One recording: cut like the training data, new modality only. */
+      g_autoptr (BxRecording) rec = bx_recording_open (path, error);
+      if (rec == NULL || (set = cut_windows (run, 0, FALSE, TRUE, rec, error)) == NULL)
+        return FALSE;
+      if (bx_recording_get_start (rec) != NULL)
+        run->pred_start = g_date_time_ref (bx_recording_get_start (rec));
+    }
+  else if (path == NULL && run->opt->manifest != NULL)
+    {
+      if ((set = cut_windows (run, BX_ROLE_TEST, FALSE, TRUE, NULL, error)) == NULL)
+        return FALSE;
+      path = run->opt->manifest;
+    }
+  else if (path == NULL)
+    {
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
+                   "predict needs new-modality windows (--test-new-npy, a recording, or --manifest with test entries)");
       return FALSE;
     }
-  if ((prep = load_prepared (&run->new_m, path, &n, error)) == NULL)
-    return FALSE;
+  g_free (run->pred_onsets);
+  if (set != NULL)
+    {
+      if ((prep = prepare_side (&run->new_m, set, 0, path, error)) == NULL)
+        return FALSE;
+      n = set->n_windows;
+      run->pred_onsets = g_memdup2 (set->onsets, sizeof (double) * n);
+      run->pred_step = set->step_seconds;
+      run->test_labels = g_memdup2 (set->labels, sizeof (int) * n);
+    }
+  else
+    {
+      if ((prep = load_prepared (&run->new_m, path, &n, error)) == NULL)
+        return FALSE;
+      /* Prepared windows carry no time: consecutive windows of --window seconds. */
+      run->pred_step = window_seconds (run) > 0 && (run->opt->window_seconds > 0 || run->bridge->window_seconds > 0)
+                           ? window_seconds (run)
+                           : 1.0;
+      run->pred_onsets = g_new (double, n);
+      for (guint i = 0; i < n; i++)
+        run->pred_onsets[i] = i * run->pred_step;
+    }
   C = run->head->n_classes;
   g_free (run->pred_labels);
   g_free (run->pred_conf);
@@ -1027,14 +1216,16 @@ bx_run_evaluate (BxRun *run, GError **error)
   gsize skipped = 0;
   guint n_classes = 0, C;
 
-  if (path == NULL)
+  if (run->pred_labels == NULL && !bx_run_predict (run, NULL, NULL, error))
+    return FALSE;
+  if (run->test_labels != NULL)
+    truth = g_memdup2 (run->test_labels, sizeof (int) * run->n_pred), path = run->opt->manifest;
+  else if (path == NULL)
     {
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "evaluate needs --test-labels (or --labels)");
       return FALSE;
     }
-  if (run->pred_labels == NULL && !bx_run_predict (run, NULL, NULL, error))
-    return FALSE;
-  if ((truth = load_labels (path, run->n_pred, &n_classes, error)) == NULL)
+  else if ((truth = load_labels (path, run->n_pred, &n_classes, error)) == NULL)
     return FALSE;
   C = run->head->n_classes;
   g_clear_pointer (&run->metrics, bx_metrics_free);
@@ -1156,7 +1347,10 @@ bx_run_add_options (GOptionContext *context, BxRunOptions *opt, guint which)
     { "test-new-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->test_new_npy, "Test windows, new modality", "Y.npy" },
     { "test-labels", 0, 0, G_OPTION_ARG_FILENAME, &opt->test_labels, "Test labels", "L.npy" },
     { "classes", 0, 0, G_OPTION_ARG_STRING, &opt->classes, "Class names in label order, comma separated", "A,B,..." },
-    { "window", 0, 0, G_OPTION_ARG_DOUBLE, &opt->window_seconds, "Seconds per window (label file onsets)", "SECONDS" },
+    { "window", 0, 0, G_OPTION_ARG_DOUBLE, &opt->window_seconds, "Seconds per window (default 30, or the bridge's)", "SECONDS" },
+    { "manifest", 0, 0, G_OPTION_ARG_FILENAME, &opt->manifest, "Recordings manifest (TSV: path, subject, role, labels, channels)", "FILE" },
+    { "step", 0, 0, G_OPTION_ARG_DOUBLE, &opt->step_seconds, "Seconds between window onsets (default: the window)", "SECONDS" },
+    { "stage-set", 0, 0, G_OPTION_ARG_STRING, &opt->stage_set, "Sleep classes: aasm, rk or sleep-wake", "SET" },
     { NULL },
   };
   const GOptionEntry head[] = {

@@ -54,6 +54,13 @@ typedef struct {
   char *classes;                        /* "rest,task": class names, comma separated */
   double window_seconds;                /* recorded in the bridge file and label outputs */
 
+  /* Recordings instead of tensors: a manifest (roles train/pair/test) cut
+   * into windows of window_seconds (default 30) every step_seconds
+   * (default = window) with each model's preprocessing recipe (spec §4). */
+  char *manifest;
+  double step_seconds;
+  char *stage_set;                      /* "aasm" | "rk" | "sleep-wake" */
+
   /* head */
   char *head_in, *head_out;
   int head_epochs;
@@ -97,9 +104,11 @@ gboolean bx_run_train (BxRun *run, const char *path, GError **error);
 /* Reads a bridge file and checks it against the loaded models. Loads the
  * models named in the file's metadata only through the options. */
 gboolean bx_run_use_bridge (BxRun *run, const char *path, GError **error);
-/* Predicts the new-modality windows of `npy` (NULL: the test set). Labels
- * written to `labels_out` (.tsv/.csv/.edf; NULL = none). */
-gboolean bx_run_predict (BxRun *run, const char *npy, const char *labels_out, GError **error);
+/* Predicts the new-modality windows of `input` (NULL: the test set; a .npy
+ * of prepared windows or a recording, cut like the bridge's training data).
+ * Labels written to `labels_out` (.tsv/.csv/.edf; NULL = none), one row per
+ * window on the window grid, with its confidence. */
+gboolean bx_run_predict (BxRun *run, const char *input, const char *labels_out, GError **error);
 /* Metrics of the last prediction against the test labels. */
 gboolean bx_run_evaluate (BxRun *run, GError **error);
 
@@ -119,7 +128,7 @@ void bx_run_print_summary (const BxRun *run, FILE *out);
 typedef enum {
   BX_RUN_OPTS_COMMON = 1 << 0,    /* --threads --seed --json --quiet */
   BX_RUN_OPTS_MODELS = 1 << 1,    /* --old-model ... --new-checkpoint */
-  BX_RUN_OPTS_INPUTS = 1 << 2,    /* --old-npy ... --test-labels --classes --window */
+  BX_RUN_OPTS_INPUTS = 1 << 2,    /* --old-npy ... --test-labels --classes --window --manifest --step --stage-set */
   BX_RUN_OPTS_HEAD = 1 << 3,      /* --head --head-out --head-epochs --head-lr */
   BX_RUN_OPTS_FEATURES = 1 << 4,  /* --cache-dir --no-cache --forward-batch */
   BX_RUN_OPTS_TRAIN = 1 << 5,     /* --input-layer ... --init-bridge */
