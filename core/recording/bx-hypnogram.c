@@ -49,7 +49,11 @@ bx_hypnogram_copy (const BxHypnogram *hypnogram)
   copy = bx_hypnogram_new (hypnogram->start, hypnogram->epoch_length, hypnogram->n_epochs);
   memcpy (copy->stages, hypnogram->stages, hypnogram->n_epochs);
   if (hypnogram->confidence != NULL)
-    copy->confidence = g_memdup2 (hypnogram->confidence, sizeof (float) * (hypnogram->n_epochs + 1));
+    {
+      /* The header promises n_epochs values; callers may allocate exactly that. */
+      copy->confidence = g_new0 (float, hypnogram->n_epochs + 1);
+      memcpy (copy->confidence, hypnogram->confidence, sizeof (float) * hypnogram->n_epochs);
+    }
   return copy;
 }
 
