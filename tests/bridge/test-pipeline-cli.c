@@ -1,6 +1,6 @@
 /* The pipeline commands of bioxbridge-cli end to end on the small fixture
  * models: old = LaBraM (depth 2, 6 EEG channels × 3 s), new = HuBERT-ECG
- * (2 layers, raw ECG (1, 400) at 100 Hz).
+ * (2 layers, raw ECG (1, 300) at 100 Hz), 3-s windows.
  *
  * The data are generated here with a learnable structure: class 1 windows
  * carry a 10 Hz EEG rhythm and a 1.2 Hz ECG-like oscillation 4× stronger
@@ -31,7 +31,7 @@
 #define N_TEST 12
 #define EEG_CH 6
 #define EEG_LEN 600
-#define ECG_LEN 400
+#define ECG_LEN 300
 
 typedef struct {
   char *dir;
@@ -131,11 +131,14 @@ run_cli (const Fixture *fx, char **out, const char *command, gboolean with_input
 
   g_ptr_array_add (argv, g_strdup (BX_CLI_PATH));
   g_ptr_array_add (argv, g_strdup (command));
-  g_ptr_array_add (argv, g_strdup ("--old-model=labram"));
-  g_ptr_array_add (argv, g_strdup_printf ("--old-checkpoint=%s", fx->old_ckpt));
-  g_ptr_array_add (argv, g_strdup ("--new-model=hubert-ecg"));
-  g_ptr_array_add (argv, g_strdup_printf ("--new-checkpoint=%s", fx->new_ckpt));
-  g_ptr_array_add (argv, g_strdup ("--threads=2"));
+  if (strcmp (command, "simulate") != 0)
+    {
+      g_ptr_array_add (argv, g_strdup ("--old-model=labram"));
+      g_ptr_array_add (argv, g_strdup_printf ("--old-checkpoint=%s", fx->old_ckpt));
+      g_ptr_array_add (argv, g_strdup ("--new-model=hubert-ecg"));
+      g_ptr_array_add (argv, g_strdup_printf ("--new-checkpoint=%s", fx->new_ckpt));
+      g_ptr_array_add (argv, g_strdup ("--threads=2"));
+    }
   if (with_inputs)
     {
       const char *roles[][2] = {
@@ -343,6 +346,35 @@ test_stages (Fixture *fx, gconstpointer data)
         const char *extra[] = { a_bridge, o, "--quiet", test_ecg, NULL };
         g_assert_cmpint (run_cli (fx, NULL, "predict", FALSE, extra), ==, 0);
         check_label_file (outputs[k], N_TEST);
+      }
+  }
+  /* predict on a recording: the simulated night's ECG cut into the bridge's
+   * 3-s windows; one row per window on the 3-s grid. */
+  {
+    g_autofree char *night = in_dir (fx, "night.edf");
+    g_autofree char *labels = in_dir (fx, "night-labels.tsv");
+    g_autofree char *o_night = g_strdup_printf ("--output=%s", night);
+    g_autofree char *o_labels = g_strdup_printf ("--output=%s", labels);
+    const char *sim[] = { "--hours=0.02", o_night, NULL };
+    const char *extra[] = { a_bridge, o_labels, "--json", "--quiet", night, NULL };
+    g_autoptr (JsonParser) p = json_parser_new ();
+    g_autoptr (BxLabelTrack) track = NULL;
+    gint64 n_windows;
+    g_assert_cmpint (run_cli (fx, NULL, "simulate", FALSE, sim), ==, 0);
+    g_assert_cmpint (run_cli (fx, &out, "predict", FALSE, extra), ==, 0);
+    n_windows = json_object_get_int_member (json_object_get_object_member (parse_json (p, out), "predict"), "windows");
+    g_clear_pointer (&out, g_free);
+    /* 72 s of recording hold at most 24 windows of 3 s. */
+    g_assert_cmpint (n_windows, >=, 1);
+    g_assert_cmpint (n_windows, <=, 24);
+    track = bx_label_track_read (labels, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (bx_label_track_get_length (track), >=, n_windows);
+    for (guint i = 0; i < bx_label_track_get_length (track); i++)
+      {
+        const BxLabelEvent *e = bx_label_track_get (track, i);
+        g_assert_cmpfloat (fabs (e->onset - 3.0 * i), <, 1e-9);
+        g_assert_cmpfloat (e->duration, ==, 3.0);
       }
   }
   /* evaluate: metrics and a confusion matrix over every test window. */
