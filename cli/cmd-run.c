@@ -150,10 +150,13 @@ run_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
   predictions = g_build_filename (run_out_dir, "predictions.tsv", NULL);
   summary = g_build_filename (run_out_dir, "summary.json", NULL);
 
-  ok = bx_run_head (run, error) && bx_run_features (run, TRUE, error) && bx_run_search (run, error)
+  /* Both positions given: no search (it needs ≥ 2 pseudo-label classes). */
+  ok = bx_run_head (run, error) && bx_run_features (run, TRUE, error)
+       && ((opt->input_layer >= 0 && opt->output_layer >= 0) || bx_run_search (run, error))
        && bx_run_train (run, bridge, error);
-  if (ok && (opt->test_new_npy != NULL || opt->new_npy != NULL))
-    ok = bx_run_predict (run, NULL, predictions, error) && (test_labels == NULL || bx_run_evaluate (run, error));
+  if (ok && (opt->test_new_npy != NULL || opt->new_npy != NULL || opt->manifest != NULL))
+    ok = bx_run_predict (run, NULL, predictions, error)
+         && ((test_labels == NULL && opt->manifest == NULL) || bx_run_evaluate (run, error));
   if (ok)
     {
       text = bx_run_summary_json (run);

@@ -420,13 +420,28 @@ settle_class_names (BxRun *run, guint n_classes, GError **error)
   return TRUE;
 }
 
+/* JSON has no NaN / infinity: such values (e.g. kappa of a one-class test set) become null. */
+static void
+json_set_number (JsonObject *o, const char *name, double v)
+{
+  if (isfinite (v))
+    json_object_set_double_member (o, name, v);
+  else
+    json_object_set_null_member (o, name);
+}
+
 static JsonArray *
 json_array_of_floats (const float *x, gsize n)
 {
   JsonArray *a = json_array_sized_new ((guint) n);
 
   for (gsize i = 0; i < n; i++)
-    json_array_add_double_element (a, isfinite (x[i]) ? x[i] : 0.0);
+    {
+      if (isfinite (x[i]))
+        json_array_add_double_element (a, x[i]);
+      else
+        json_array_add_null_element (a);
+    }
   return a;
 }
 
@@ -631,8 +646,8 @@ bx_run_head (BxRun *run, GError **error)
         return FALSE;
       json_object_set_int_member (o, "windows", n);
       json_object_set_int_member (o, "epochs", params.epochs);
-      json_object_set_double_member (o, "first_loss", losses[0]);
-      json_object_set_double_member (o, "final_loss", losses[params.epochs - 1]);
+      json_set_number (o, "first_loss", losses[0]);
+      json_set_number (o, "final_loss", losses[params.epochs - 1]);
       /* Training accuracy: a cheap check that the probe learned something. */
       {
         g_autofree int *pred = g_new (int, n);
@@ -640,7 +655,7 @@ bx_run_head (BxRun *run, GError **error)
         bx_task_head_predict (run->head, pooled, n, pred, NULL);
         for (guint i = 0; i < n; i++)
           ok += pred[i] == labels[i];
-        json_object_set_double_member (o, "train_accuracy", (double) ok / n);
+        json_set_number (o, "train_accuracy", (double) ok / n);
       }
     }
   if (run->head->class_names == NULL)
@@ -675,8 +690,8 @@ preprocessing_json (const BxRun *run)
   json_object_set_string_member (o, "input", run->from_windows ? "recordings" : "npy");
   if (run->from_windows)
     {
-      json_object_set_double_member (o, "window_seconds", window_seconds (run));
-      json_object_set_double_member (o, "step_seconds",
+      json_set_number (o, "window_seconds", window_seconds (run));
+      json_set_number (o, "step_seconds",
                                      run->opt->step_seconds > 0 ? run->opt->step_seconds : window_seconds (run));
       json_object_set_string_member (o, "old_recipe", run->old_m.family);
       json_object_set_string_member (o, "new_recipe", run->new_m.family);
@@ -928,16 +943,16 @@ bx_run_train (BxRun *run, const char *path, GError **error)
 
   json_object_set_int_member (training, "epochs", params.epochs);
   json_object_set_int_member (training, "batch_size", params.batch_size);
-  json_object_set_double_member (training, "learning_rate", params.learning_rate);
+  json_set_number (training, "learning_rate", params.learning_rate);
   json_object_set_int_member (training, "seed", (gint64) params.seed);
   json_object_set_int_member (training, "windows", run->features->n);
   json_object_set_int_member (training, "steps", n_steps);
-  json_object_set_double_member (training, "first_loss", step_losses[0]);
-  json_object_set_double_member (training, "final_loss", epoch_losses[params.epochs - 1]);
-  json_object_set_double_member (training, "first_epoch_loss", epoch_losses[0]);
+  json_set_number (training, "first_loss", step_losses[0]);
+  json_set_number (training, "final_loss", epoch_losses[params.epochs - 1]);
+  json_set_number (training, "first_epoch_loss", epoch_losses[0]);
   json_object_set_array_member (training, "loss_curve", json_array_of_floats (epoch_losses, params.epochs));
-  json_object_set_double_member (training, "seconds", seconds);
-  json_object_set_double_member (training, "steps_per_second", seconds > 0 ? n_steps / seconds : 0.0);
+  json_set_number (training, "seconds", seconds);
+  json_set_number (training, "steps_per_second", seconds > 0 ? n_steps / seconds : 0.0);
   json_object_set_string_member (training, "prototype_init", opt->init_bridge != NULL ? "bridge-file" : "rand");
   if (opt->init_bridge != NULL)
     json_object_set_string_member (training, "init_bridge", opt->init_bridge);
@@ -1193,7 +1208,7 @@ bx_run_predict (BxRun *run, const char *input, const char *labels_out, GError **
     for (guint c = 0; c < C; c++)
       json_array_add_int_element (a, counts[c]);
     json_object_set_array_member (o, "label_counts", a);
-    json_object_set_double_member (o, "mean_confidence", mean_conf / n);
+    json_set_number (o, "mean_confidence", mean_conf / n);
   }
   if (labels_out != NULL)
     {
@@ -1238,11 +1253,11 @@ bx_run_evaluate (BxRun *run, GError **error)
   o = json_object_new ();
   json_object_set_int_member (o, "windows", run->metrics->n_samples);
   json_object_set_int_member (o, "skipped", (gint64) skipped);
-  json_object_set_double_member (o, "accuracy", run->metrics->accuracy);
-  json_object_set_double_member (o, "balanced_accuracy", run->metrics->balanced_accuracy);
-  json_object_set_double_member (o, "cohen_kappa", run->metrics->cohen_kappa);
-  json_object_set_double_member (o, "f1_macro", run->metrics->f1_macro);
-  json_object_set_double_member (o, "f1_weighted", run->metrics->f1_weighted);
+  json_set_number (o, "accuracy", run->metrics->accuracy);
+  json_set_number (o, "balanced_accuracy", run->metrics->balanced_accuracy);
+  json_set_number (o, "cohen_kappa", run->metrics->cohen_kappa);
+  json_set_number (o, "f1_macro", run->metrics->f1_macro);
+  json_set_number (o, "f1_weighted", run->metrics->f1_weighted);
   json_object_set_array_member (o, "f1_per_class", json_array_of_doubles (run->metrics->f1_per_class, C));
   json_object_set_array_member (o, "class_names", json_array_of_strv (run->head->class_names));
   cm = json_array_new ();
@@ -1292,8 +1307,10 @@ bx_run_print_summary (const BxRun *run, FILE *out)
     {
       JsonObject *t = json_object_get_object_member (run->summary, "train");
       fprintf (out, "train: %" G_GINT64_FORMAT " steps, loss %.6f -> %.6f, %.1f steps/s\n",
-               json_object_get_int_member (t, "steps"), json_object_get_double_member (t, "first_loss"),
-               json_object_get_double_member (t, "final_loss"), json_object_get_double_member (t, "steps_per_second"));
+               json_object_get_int_member (t, "steps"),
+               json_object_get_double_member_with_default (t, "first_loss", NAN),
+               json_object_get_double_member_with_default (t, "final_loss", NAN),
+               json_object_get_double_member_with_default (t, "steps_per_second", NAN));
     }
   if (run->metrics != NULL)
     {

@@ -498,6 +498,64 @@ test_run (Fixture *fx, gconstpointer data)
                    N_TEST);
 }
 
+/* Recordings through a manifest: two simulated nights (train+pair, test),
+ * 3-s windows, sleep/wake classes from the stage annotations. */
+static void
+test_manifest (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = in_dir (fx, "run.tsv");
+  g_autofree char *out_dir = in_dir (fx, "mout");
+  g_autofree char *pred = g_build_filename (out_dir, "predictions.tsv", NULL);
+  g_autofree char *a_manifest = g_strdup_printf ("--manifest=%s", manifest);
+  g_autofree char *a_out = g_strdup_printf ("--out-dir=%s", out_dir);
+  const char *extra[] = { a_manifest, a_out, "--window=3", "--stage-set=sleep-wake", "--input-layer=0",
+                          "--output-layer=0", "--epochs=2", "--rank=4", "--prototypes=8", "--no-cache", "--json",
+                          "--quiet", NULL };
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxLabelTrack) track = NULL;
+  JsonObject *root, *ev;
+  JsonArray *cm;
+  gint64 n_test, total = 0;
+  char *out = NULL;
+
+  (void) data;
+  for (int night = 1; night <= 2; night++)
+    {
+      g_autofree char *o = g_strdup_printf ("--output=%s/night%d.edf", fx->dir, night);
+      g_autofree char *seed = g_strdup_printf ("--seed=%d", night);
+      const char *sim[] = { "--hours=0.02", seed, o, NULL };
+      g_assert_cmpint (run_cli (fx, NULL, "simulate", FALSE, sim), ==, 0);
+    }
+  g_assert_true (g_file_set_contents (manifest,
+                                      "path\tsubject\trole\tlabels\tchannels\n"
+                                      "night1.edf\tS1\ttrain,pair\tannotations\tauto\n"
+                                      "night2.edf\tS2\ttest\tannotations\tauto\n",
+                                      -1, &error));
+  /* Only --manifest, no tensors: every role comes from the recordings. */
+  g_assert_cmpint (run_cli (fx, &out, "run", FALSE, extra), ==, 0);
+  root = parse_json (p, out);
+  g_free (out);
+  {
+    JsonArray *names = json_object_get_array_member (json_object_get_object_member (root, "head"), "class_names");
+    g_assert_cmpuint (json_array_get_length (names), ==, 2);
+    g_assert_cmpstr (json_array_get_string_element (names, 0), ==, "W");
+    g_assert_cmpstr (json_array_get_string_element (names, 1), ==, "Sleep");
+  }
+  n_test = json_object_get_int_member (json_object_get_object_member (root, "predict"), "windows");
+  g_assert_cmpint (n_test, >=, 1);
+  g_assert_cmpint (n_test, <=, 24);
+  ev = json_object_get_object_member (root, "evaluate");
+  cm = json_object_get_array_member (ev, "confusion");
+  for (guint r = 0; r < 2; r++)
+    for (guint c = 0; c < 2; c++)
+      total += json_array_get_int_element (json_array_get_array_element (cm, r), c);
+  g_assert_cmpint (total + json_object_get_int_member (ev, "skipped"), ==, n_test);
+  track = bx_label_track_read (pred, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bx_label_track_get_length (track), >=, n_test);
+}
+
 /* SIGINT during training: exit 1 within a short time, nothing left in --out-dir. */
 static void
 test_cancel (Fixture *fx, gconstpointer data)
@@ -557,6 +615,7 @@ main (int argc, char **argv)
   g_test_add ("/bridge/pipeline-cli/checkpoint-mismatch", Fixture, NULL, fixture_setup, test_checkpoint_mismatch,
               fixture_teardown);
   g_test_add ("/bridge/pipeline-cli/run", Fixture, NULL, fixture_setup, test_run, fixture_teardown);
+  g_test_add ("/bridge/pipeline-cli/manifest", Fixture, NULL, fixture_setup, test_manifest, fixture_teardown);
   g_test_add ("/bridge/pipeline-cli/cancel", Fixture, NULL, fixture_setup, test_cancel, fixture_teardown);
   return g_test_run ();
 }
