@@ -52,7 +52,7 @@ bx_example_plugin_activate (BxViewExtension *extension, BxViewHost *host)
   g_autoptr (GSimpleAction) action = g_simple_action_new ("example-mark", NULL);
 
   self->host = host;
-  labels->confidence = g_new (float, labels->n_epochs);
+  bx_hypnogram_ensure_confidence (labels);
   for (guint e = 0; e < labels->n_epochs; e++)
     {
       guint run = e / 10, within = e % 10;
