@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "bx-test-data.h"
+#include "io/bx-checkpoint.h"
 #include "io/bx-npy.h"
+#include "io/bx-safetensors.h"
 #include "models/bx-model.h"
 
 typedef struct {
@@ -261,6 +263,66 @@ test_labram_keys_and_quirk (void)
   g_assert_cmpmem (y1, n_out * sizeof (float), y2, n_out * sizeof (float));
 }
 
+#ifdef BX_MODELS_HAVE_HUBERT_ECG
+/* The same HuBERT-ECG weights as safetensors with a `module.` prefix and the
+ * torch ≥ 2.1 weight-norm names (parametrizations.weight.original0/1) load to
+ * the same model: the last layer matches the reference. */
+static void
+test_hubert_renamed_safetensors (void)
+{
+  g_autofree char *ckpt = bx_test_fixture_path ("models/hubert/hubert_ecg_small.pt");
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *st = g_build_filename (dir, "hubert.safetensors", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxStateDict) file = bx_checkpoint_load (ckpt, &error);
+  g_autoptr (BxStateDict) sd = NULL;
+  g_autoptr (BxStateDict) renamed = bx_state_dict_new ();
+  g_autoptr (BxModel) model = NULL;
+  g_autoptr (BxModelContext) ctx = bx_model_context_new ();
+  Array raw = { 0 }, ref = { 0 };
+  const gint64 shape[1] = { 3000 };
+  g_autofree float *out = NULL;
+
+  g_assert_no_error (error);
+  sd = bx_state_dict_select (file, "model_state_dict", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < bx_state_dict_size (sd); i++)
+    {
+      const BxTensor *t = bx_state_dict_get_nth (sd, i);
+      g_autofree char *name = NULL;
+      g_autoptr (BxTensor) copy = NULL;
+      if (g_str_has_suffix (t->name, ".weight_g") || g_str_has_suffix (t->name, ".weight_v"))
+        {
+          g_autofree char *base = g_strndup (t->name, strlen (t->name) - strlen (".weight_g"));
+          name = g_strdup_printf ("module.%s.parametrizations.weight.original%d", base,
+                                  g_str_has_suffix (t->name, "_v") ? 1 : 0);
+        }
+      else
+        name = g_strconcat ("module.", t->name, NULL);
+      copy = bx_tensor_new (name, t->dtype, t->ndim, t->shape, t->data, &error);
+      g_assert_no_error (error);
+      bx_state_dict_add (renamed, copy, &error);
+      g_assert_no_error (error);
+    }
+  bx_safetensors_write (st, renamed, &error);
+  g_assert_no_error (error);
+  model = bx_model_load (BX_MODEL_FAMILY_AUTO, st, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bx_model_get_family (model), ==, BX_MODEL_FAMILY_HUBERT_ECG);
+  g_assert_nonnull (strstr (bx_model_get_layout (model), "module."));
+  g_assert_true (bx_model_set_input_shape (model, 1, shape, &error));
+  g_assert_true (array_read (&raw, "hubert", "raw_input.npy"));
+  g_assert_true (array_read (&ref, "hubert", "layer_01.npy"));
+  out = g_new (float, ref.n);
+  g_assert_true (bx_model_forward (model, ctx, 2, BX_MODEL_FROM_PREPARED, 2, raw.data, out, NULL, FALSE, &error));
+  assert_close ("hubert from renamed safetensors, layer 1", out, ref.data, ref.n, 1e-4);
+  array_clear (&raw);
+  array_clear (&ref);
+  g_unlink (st);
+  bx_test_tmpdir_remove (dir);
+}
+#endif
+
 #ifdef BX_MODELS_HAVE_PAPAGEI
 static void
 expect_load_error (const char *path, BxModelFamily family, int code, const char *const *needles)
@@ -324,6 +386,7 @@ main (int argc, char **argv)
 #endif
 #ifdef BX_MODELS_HAVE_HUBERT_ECG
   g_test_add_data_func ("/models/hubert-ecg/golden", "hubert", test_golden);
+  g_test_add_func ("/models/hubert-ecg/renamed-safetensors", test_hubert_renamed_safetensors);
 #endif
 #ifdef BX_MODELS_HAVE_PAPAGEI
   g_test_add_data_func ("/models/papagei/golden", "papagei", test_golden);
