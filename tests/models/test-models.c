@@ -235,6 +235,16 @@ test_labram_keys_and_quirk (void)
       g_assert_true (strv_has (bx_model_get_ignored_keys (plain), dropped[i]));
   }
   g_assert_true (strv_has (bx_model_get_loaded_keys (plain), "time_embed"));
+  {
+    /* stage-1 fine-tuned layout: the probe's fc_norm and head are not part of the hooked backbone */
+    g_autofree char *ft_path = bx_test_fixture_path ("models/labram_ft/checkpoint-19.pth");
+    g_autoptr (BxModel) ft = bx_model_load (BX_MODEL_FAMILY_LABRAM, ft_path, &error);
+    g_assert_no_error (error);
+    g_assert_true (strv_has (bx_model_get_ignored_keys (ft), "fc_norm.weight"));
+    g_assert_true (strv_has (bx_model_get_ignored_keys (ft), "head.weight"));
+    g_assert_cmpuint (g_strv_length ((char **) bx_model_get_ignored_keys (ft)), ==, 4);
+    g_assert_null (bx_model_get_warnings (ft)[0]);
+  }
   g_assert_null (bx_model_get_warnings (plain)[0]);
   g_assert_nonnull (strstr (bx_model_get_layout (plain), "student."));
 
