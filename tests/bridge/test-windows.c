@@ -122,6 +122,10 @@ write_psg (const char *dir)
       ch[c + 1] = channel (labels[c], mv ? "mV" : "uV", EEG_FS, x[c + 1], n_eeg);
     }
   x[7] = sine (n_ecg, ECG_FS, 1.0, 1.2, 0.3);
+  /* Amplitude growing 1 → 2 over the minute: a z-score over the recording
+   * differs from one per window. */
+  for (gint64 i = 0; i < n_ecg; i++)
+    x[7][i] *= (float) (1 + i / (double) n_ecg);
   ch[7] = channel ("ECG", "mV", ECG_FS, x[7], n_ecg);
   bx_annotation_list_add (annotations, 3.3, -1, "Lights off");
   for (int e = 0; e < 6; e++)
@@ -147,27 +151,27 @@ test_paired_synthetic (Fixture *f, gconstpointer data)
   /* resample_ecgfm over the 60-s file: output j sits at input position j · (n − 1) / (n_out − 1). */
   double n_in = SYN_SECONDS * EEG_FS, n_out = SYN_SECONDS * 200.0;
   double pos_scale = (n_in - 1) / (n_out - 1);
-  gboolean saw_tie = FALSE;
+  gboolean saw_impure = FALSE;
 
   (void) data;
   g_assert_no_error (error);
   bx_window_params_init (&params);
   params.window_seconds = 5;
-  params.step_seconds = 2.5;
+  params.step_seconds = 2;
   params.n_sides = 2;
   set = bx_windows_from_recording (rec, &params, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (set);
 
-  /* Grid: onsets k · 2.5 s before the end; the one at 57.5 s runs over it. */
-  for (double t = 0; t < SYN_SECONDS; t += 2.5)
+  /* Grid: onsets k · 2 s before the end; those at 56 and 58 s run over it. */
+  for (double t = 0; t < SYN_SECONDS; t += 2)
     {
       n_onsets++;
       expected_n += t + 5 <= SYN_SECONDS;
     }
   g_assert_cmpuint (set->n_windows, ==, expected_n);
   g_assert_cmpuint (set->n_skipped, ==, n_onsets - expected_n);
-  g_assert_cmpuint (set->skip_reasons->len, ==, 1);
+  g_assert_cmpuint (set->skip_reasons->len, ==, 2);
   g_assert_nonnull (strstr (g_ptr_array_index (set->skip_reasons, 0), "past the end"));
 
   /* ISRUC channels in ISRUC order, although Fp1 comes first in the file. */
@@ -195,10 +199,11 @@ test_paired_synthetic (Fixture *f, gconstpointer data)
       double mean = 0, var = 0, corr = 0, ref2 = 0;
       int want;
 
-      g_assert_cmpfloat_with_epsilon (t0, 2.5 * i, 1e-9);
+      g_assert_cmpfloat_with_epsilon (t0, 2.0 * i, 1e-9);
       g_assert_cmpuint (set->recording_index[i], ==, 0);
       want = expected_label (classes, 6, 10, t0, t0 + 5, 0.8);
-      saw_tie |= want == -1;
+      /* e.g. [8, 13): 60 % N2 — a clear winner below the 0.8 purity */
+      saw_impure |= want == -1 && expected_label (classes, 6, 10, t0, t0 + 5, 0) >= 0;
       g_assert_cmpint (set->labels[i], ==, want);
 
       /* LaBraM: every channel is its sine in µV at 200 Hz (linear
@@ -228,7 +233,7 @@ test_paired_synthetic (Fixture *f, gconstpointer data)
       g_assert_cmpfloat (fabs (sqrt (var / 500) - 1), <, 1e-4);
       g_assert_cmpfloat (corr / sqrt (ref2 * 500), >, 0.98);
     }
-  g_assert_true (saw_tie);  /* the 2.5-s step really crosses epoch boundaries */
+  g_assert_true (saw_impure);  /* the 2-s step really cuts epochs 60/40 */
 }
 
 /* Explicit channels; the whole-recording z-score of the WESAD-style chain. */
@@ -244,7 +249,7 @@ test_explicit_channels (Fixture *f, gconstpointer data)
   g_autoptr (BxManifest) manifest = NULL;
   g_autoptr (BxWindowSet) set = NULL;
   BxWindowParams params;
-  double sum = 0, sum2 = 0;
+  double sum = 0, sum2 = 0, mean, std;
   gsize n = 0;
 
   (void) data;
@@ -270,8 +275,6 @@ test_explicit_channels (Fixture *f, gconstpointer data)
     {
       g_assert_cmpint (set->labels[i], ==, 0);
       /* Fp1 (second row) is a 30 µV 20 Hz sine: std 30/√2 µV. */
-      double mean, std;
-
       g_assert_true (bx_mean_std (set->side[0].data + i * set->side[0].raw_numel + 2000, 2000, &mean, &std, NULL));
       g_assert_cmpfloat (fabs (std - 30 / G_SQRT2), <, 0.5);
     }
@@ -284,6 +287,31 @@ test_explicit_channels (Fixture *f, gconstpointer data)
     }
   g_assert_cmpfloat (fabs (sum / n), <, 1e-3);
   g_assert_cmpfloat (fabs (sqrt (sum2 / n) - 1), <, 1e-3);
+  {
+    /* WESAD chain over the whole recording, recomputed: linear 250 → 500,
+     * FIR filtfilt, linear 500 → 100, one z-score. */
+    g_autoptr (BxRecording) rec = bx_recording_open (path, &error);
+    gint64 n_ecg = SYN_SECONDS * (gint64) ECG_FS;
+    g_autofree float *raw = g_new (float, n_ecg);
+    static const double band[2] = { 0.05, 47 };
+    g_autofree double *taps = bx_firwin (151, band, 2, FALSE, NULL, 500, &error);
+    g_autoptr (BxFilterCoeffs) fir = bx_filter_coeffs_new_fir (taps, 151, &error);
+    g_autofree float *x500 = NULL;
+    g_autofree float *x100 = NULL;
+    gsize n500, n100;
+
+    g_assert_true (bx_recording_read (rec, 7, 0, n_ecg, raw, &error));
+    x500 = bx_resample_linear (raw, n_ecg, ECG_FS, 500, &n500, &error);
+    g_assert_true (bx_filtfilt (fir, x500, x500, n500, BX_PAD_ODD, 453, &error));
+    x100 = bx_resample_linear (x500, n500, 500, 100, &n100, &error);
+    g_assert_cmpuint (n100, ==, 6000);
+    g_assert_true (bx_zscore (x100, n100, &error));
+    for (gsize i = 0; i < n100; i++)
+      g_assert_cmpfloat (fabs (set->side[1].data[i] - x100[i]), <, 1e-4);
+    /* Not per window: the first (quietest) window has std well below 1. */
+    g_assert_true (bx_mean_std (set->side[1].data, 1000, &mean, &std, NULL));
+    g_assert_cmpfloat (std, <, 0.8);
+  }
   bx_window_set_free (g_steal_pointer (&set));
 
   /* A label the file does not have is an error naming file, modality and label. */
