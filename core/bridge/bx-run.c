@@ -50,6 +50,8 @@ struct _BxRun {
   guint n_pred;
   BxManifest *manifest;
   gboolean from_windows;     /* inputs came from recordings */
+  float *pair_old_prep;      /* prepared old-modality pair windows (randreal_P) */
+  guint n_pair;
   BxMetrics *metrics;
   JsonObject *summary;
 };
@@ -125,6 +127,7 @@ bx_run_free (BxRun *run)
   g_free (run->test_labels);
   g_clear_pointer (&run->pred_start, g_date_time_unref);
   bx_manifest_free (run->manifest);
+  g_free (run->pair_old_prep);
   bx_metrics_free (run->metrics);
   json_object_unref (run->summary);
   g_free (run);
@@ -748,6 +751,10 @@ bx_run_features (BxRun *run, gboolean keep_targets, GError **error)
     }
   prep_text = preprocessing_json (run);
   g_clear_pointer (&run->features, bx_pair_features_free);
+  g_free (run->pair_old_prep);
+  run->pair_old_prep
+      = g_memdup2 (old_prep, sizeof (float) * n_old * (gsize) bx_model_layer_numel (run->old_m.model, -1, TRUE));
+  run->n_pair = n_old;
   if (opt->no_cache)
     {
       run->features = bx_pair_features_compute (run->old_m.model, run->new_m.model, run->head, old_prep, new_prep,
@@ -858,6 +865,47 @@ fill_model_info (BxBridgeModelInfo *info, const RunModel *rm)
   return TRUE;
 }
 
+/* 'randreal_P': prototypes drawn from real inputs of old layer l — the
+ * feature-axis vectors of up to 64 pair windows (LaBraM/HuBERT/NormWear keep
+ * the feature last; PaPaGei's (C, L) is transposed to L vectors of C). */
+static gboolean
+init_real_prototypes (BxRun *run, BxProtoBridge *bridge, GError **error)
+{
+  BxModel *old = run->old_m.model;
+  g_autoptr (BxModelContext) ctx = bx_model_context_new ();
+  gsize in_numel = (gsize) bx_model_layer_numel (old, -1, TRUE);
+  gsize l_numel = (gsize) bx_model_layer_numel (old, run->l, TRUE);
+  guint n = MIN (run->n_pair, 64u), batch = (guint) MAX (1, run->opt->batch_forward);
+  gsize per = l_numel / bridge->d_old;
+  g_autofree float *acts = g_new (float, (gsize) n * l_numel);
+  g_autofree float *vectors = NULL;
+
+  if (run->pair_old_prep == NULL || n == 0)
+    {
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "'randreal' prototypes need the paired windows");
+      return FALSE;
+    }
+  for (guint start = 0; start < n; start += batch)
+    {
+      guint b = MIN (batch, n - start);
+      if (!bx_job_check (run->job, error)
+          || !bx_model_forward (old, ctx, (int) b, BX_MODEL_FROM_PREPARED, run->l,
+                                run->pair_old_prep + (gsize) start * in_numel, acts + (gsize) start * l_numel, NULL,
+                                FALSE, error))
+        return FALSE;
+    }
+  if (g_strcmp0 (run->old_m.family, "papagei") == 0)
+    {
+      vectors = g_new (float, (gsize) n * l_numel);
+      for (guint i = 0; i < n; i++)
+        for (gsize t = 0; t < per; t++)
+          for (guint d = 0; d < bridge->d_old; d++)
+            vectors[((gsize) i * per + t) * bridge->d_old + d] = acts[(gsize) i * l_numel + (gsize) d * per + t];
+    }
+  return bx_proto_bridge_init_real (bridge, vectors != NULL ? vectors : acts, (gsize) n * per,
+                                    (guint64) run->opt->seed, error);
+}
+
 gboolean
 bx_run_train (BxRun *run, const char *path, GError **error)
 {
@@ -912,10 +960,11 @@ bx_run_train (BxRun *run, const char *path, GError **error)
     }
   else
     {
-      if (opt->prototype_init != NULL && g_strcmp0 (opt->prototype_init, "rand") != 0)
+      if (opt->prototype_init != NULL && g_strcmp0 (opt->prototype_init, "rand") != 0
+          && g_strcmp0 (opt->prototype_init, "randreal") != 0)
         {
           g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
-                       "--prototype-init '%s': only 'rand' (rand_P, N(0, 1)) is available from the CLI",
+                       "--prototype-init '%s': expected 'rand' (N(0, 1)) or 'randreal' (real layer-l inputs)",
                        opt->prototype_init);
           return FALSE;
         }
@@ -926,6 +975,8 @@ bx_run_train (BxRun *run, const char *path, GError **error)
         }
       file->bridge = bx_proto_bridge_new (d_new, d_old, (guint) opt->rank, (guint) opt->prototypes, T, layout,
                                           (guint64) opt->seed);
+      if (g_strcmp0 (opt->prototype_init, "randreal") == 0 && !init_real_prototypes (run, file->bridge, error))
+        return FALSE;
     }
   bx_bridge_train_params_init (&params);
   params.epochs = (guint) MAX (1, opt->epochs);
@@ -953,7 +1004,10 @@ bx_run_train (BxRun *run, const char *path, GError **error)
   json_object_set_array_member (training, "loss_curve", json_array_of_floats (epoch_losses, params.epochs));
   json_set_number (training, "seconds", seconds);
   json_set_number (training, "steps_per_second", seconds > 0 ? n_steps / seconds : 0.0);
-  json_object_set_string_member (training, "prototype_init", opt->init_bridge != NULL ? "bridge-file" : "rand");
+  json_object_set_string_member (training, "prototype_init",
+                                 opt->init_bridge != NULL ? "bridge-file"
+                                 : g_strcmp0 (opt->prototype_init, "randreal") == 0 ? "randreal"
+                                                                                    : "rand");
   if (opt->init_bridge != NULL)
     json_object_set_string_member (training, "init_bridge", opt->init_bridge);
 
@@ -1391,7 +1445,7 @@ bx_run_add_options (GOptionContext *context, BxRunOptions *opt, guint which)
     { "epochs", 'e', 0, G_OPTION_ARG_INT, &opt->epochs, "Bridge epochs (default 50)", "E" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &opt->lr, "Bridge learning rate (default 1e-5)", "LR" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &opt->batch, "Bridge batch size (default 16)", "N" },
-    { "prototype-init", 0, 0, G_OPTION_ARG_STRING, &opt->prototype_init, "Prototype init: rand", "INIT" },
+    { "prototype-init", 0, 0, G_OPTION_ARG_STRING, &opt->prototype_init, "Prototype init: rand (default) or randreal", "INIT" },
     { "init-bridge", 0, 0, G_OPTION_ARG_FILENAME, &opt->init_bridge, "Start from this bridge file", "FILE" },
     { NULL },
   };

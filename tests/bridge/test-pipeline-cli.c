@@ -20,6 +20,7 @@
 #include "bridge/bx-bridge-file.h"
 #include "bx-test-data.h"
 #include "io/bx-npy.h"
+#include "models/bx-model.h"
 #include "recording/bx-labels-io.h"
 
 #ifndef BX_CLI_PATH
@@ -498,6 +499,70 @@ test_run (Fixture *fx, gconstpointer data)
                    N_TEST);
 }
 
+/* --prototype-init=randreal: with a zero learning rate the stored prototypes
+ * are exactly the initial ones, and each must be one of the real inputs of
+ * old layer l (here LaBraM layer 1: rows of 200 features), recomputed here
+ * with the model API. */
+static void
+test_randreal (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *bridge = in_dir (fx, "real.safetensors");
+  g_autofree char *o_bridge = g_strdup_printf ("--output=%s", bridge);
+  g_autofree char *pair = in_dir (fx, "pair_eeg.npy");
+  const char *extra[] = { o_bridge, "--no-cache", "--input-layer=1", "--output-layer=1", "--epochs=1", "--lr=0",
+                          "--rank=2", "--prototypes=8", "--prototype-init=randreal", "--json", "--quiet", NULL };
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxBridgeFile) file = NULL;
+  g_autoptr (BxModel) model = NULL;
+  g_autoptr (BxModelContext) ctx = bx_model_context_new ();
+  g_autoptr (BxTensor) raw = NULL;
+  g_autofree float *x = NULL, *prep = NULL, *acts = NULL;
+  gint64 shape[8];
+  int nd = 0;
+  gsize l_numel, n_vec;
+  char *out = NULL;
+  JsonObject *t;
+
+  (void) data;
+  g_assert_cmpint (run_cli (fx, &out, "train", TRUE, extra), ==, 0);
+  t = json_object_get_object_member (parse_json (p, out), "train");
+  g_free (out);
+  g_assert_cmpstr (json_object_get_string_member (t, "prototype_init"), ==, "randreal");
+  file = bx_bridge_file_read (bridge, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (file->bridge->d_old, ==, 200);
+
+  model = bx_model_load (BX_MODEL_FAMILY_LABRAM, fx->old_ckpt, &error);
+  g_assert_no_error (error);
+  raw = bx_npy_read (pair, &error);
+  g_assert_no_error (error);
+  x = bx_tensor_to_float (raw, NULL);
+  prep = bx_model_prepare (model, x, (int) raw->shape[0], (int) raw->ndim - 1, raw->shape + 1, &nd, shape, &error);
+  g_assert_no_error (error);
+  g_assert_true (bx_model_set_input_shape (model, nd, shape, &error));
+  l_numel = (gsize) bx_model_layer_numel (model, 1, TRUE);
+  acts = g_new (float, N_PAIR * l_numel);
+  g_assert_true (bx_model_forward (model, ctx, N_PAIR, BX_MODEL_FROM_PREPARED, 1, prep, acts, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  n_vec = N_PAIR * l_numel / 200;
+  for (guint p_i = 0; p_i < 8; p_i++)
+    {
+      double best = INFINITY, scale = 0;
+      for (gsize v = 0; v < n_vec; v++)
+        {
+          double err = 0;
+          for (guint d = 0; d < 200; d++)
+            err = MAX (err, fabs ((double) file->bridge->prototypes[d * 8 + p_i] - acts[v * 200 + d]));
+          best = MIN (best, err);
+        }
+      for (guint d = 0; d < 200; d++)
+        scale = MAX (scale, fabs (file->bridge->prototypes[d * 8 + p_i]));
+      g_assert_cmpfloat (scale, >, 0);
+      g_assert_cmpfloat (best, <=, 1e-4 * scale);
+    }
+}
+
 /* Recordings through a manifest: two simulated nights (train+pair, test),
  * 3-s windows, sleep/wake classes from the stage annotations. */
 static void
@@ -615,6 +680,7 @@ main (int argc, char **argv)
   g_test_add ("/bridge/pipeline-cli/checkpoint-mismatch", Fixture, NULL, fixture_setup, test_checkpoint_mismatch,
               fixture_teardown);
   g_test_add ("/bridge/pipeline-cli/run", Fixture, NULL, fixture_setup, test_run, fixture_teardown);
+  g_test_add ("/bridge/pipeline-cli/randreal", Fixture, NULL, fixture_setup, test_randreal, fixture_teardown);
   g_test_add ("/bridge/pipeline-cli/manifest", Fixture, NULL, fixture_setup, test_manifest, fixture_teardown);
   g_test_add ("/bridge/pipeline-cli/cancel", Fixture, NULL, fixture_setup, test_cancel, fixture_teardown);
   return g_test_run ();
