@@ -752,6 +752,19 @@ draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, const GdkRGBA *colour, do
     return TRUE;
   if (!use_raw)
     baseline = t->baseline;   /* the pyramid is unfiltered */
+  else if (!(filtered && self->filter.highpass_hz > 0))
+    {
+      /* Without a high-pass, centre the trace on this page's mean: slow drifts
+       * (EOG, DC-coupled amplifiers) would otherwise push it out of its row. */
+      gint64 i0 = MAX (t->raw_first, (gint64) floor (s_first));
+      gint64 i1 = MIN (t->raw_first + t->raw_n, (gint64) ceil (s_last));
+      double sum = 0;
+
+      for (gint64 i = i0; i < i1; i++)
+        sum += t->raw[i - t->raw_first];
+      if (i1 > i0)
+        baseline = sum / (double) (i1 - i0);
+    }
 
 #define Y(v) (yc - ((v) - baseline + t->offset) * k)
 
@@ -812,8 +825,10 @@ draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, const GdkRGBA *colour, do
             }
           else if (!bx_pyramid_min_max (t->pyramid, a, b, &lo, &hi))
             continue;
-          top = floor (Y (hi));
-          bottom = ceil (Y (lo));
+          /* Off-scale stretches are drawn flat along the slot's edge, as on
+           * paper: clip the values first, then join the columns. */
+          top = CLAMP (floor (Y (hi)), ceil (y_top), floor (y_top + slot_h) - 1);
+          bottom = CLAMP (ceil (Y (lo)), ceil (y_top) + 1, floor (y_top + slot_h));
           if (have_prev)
             {
               if (prev_bottom < top)
@@ -823,9 +838,6 @@ draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, const GdkRGBA *colour, do
             }
           if (bottom - top < 1)
             bottom = top + 1;
-          /* Keep boxes inside the slot: traces never spill into a neighbour's row. */
-          top = MAX (top, ceil (y_top));
-          bottom = MIN (bottom, floor (y_top + slot_h));
           if (bottom > top)
             {
               if (direct)
