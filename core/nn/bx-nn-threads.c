@@ -3,8 +3,8 @@
  *
  * The pool blocks on a condition variable between jobs instead of spinning:
  * with 2 cores an OpenMP runtime that spins after each parallel region takes a
- * core away from the next OpenBLAS GEMM (measured: ~20 % of a LaBraM block in
- * libgomp's spin loop). Ranges are split statically, so a result never
+ * core away from the next OpenBLAS GEMM (measured: ~20 % of the nn
+ * benchmark's CPU samples in libgomp's spin loop). Ranges are split statically, so a result never
  * depends on which thread ran which part. */
 #include "bx-nn.h"
 #include "bx-nn-private.h"
@@ -125,7 +125,6 @@ bx_nn_set_threads (int n_threads)
 }
 
 typedef struct {
-  gboolean split_m;
   CBLAS_TRANSPOSE ta, tb;
   int M, N, K;
   float alpha, beta;
@@ -134,29 +133,20 @@ typedef struct {
   float *C;
 } GemmJob;
 
-/* Rows (or columns) are handed out in blocks of GEMM_BLOCK so each part stays
- * a multiple of the micro-kernel's tile. */
-#define GEMM_BLOCK 16
+/* Rows are handed out in blocks of GEMM_BLOCK (a multiple of every sgemm
+ * micro-kernel's M unroll), so each row meets the same kernel as in a single
+ * call and the result is bit-identical. Splitting columns is not: OpenBLAS's
+ * N-tail kernels sum in another order (measured: 6 % of elements differ). */
+#define GEMM_BLOCK 48
 
 static void
 gemm_range (void *p, size_t begin, size_t end, int thread)
 {
   GemmJob *j = p;
-  int lo = (int) begin * GEMM_BLOCK;
-  if (j->split_m)
-    {
-      int hi = MIN ((int) end * GEMM_BLOCK, j->M);
-      const float *A = j->ta == CblasNoTrans ? j->A + (size_t) lo * j->lda : j->A + lo;
-      cblas_sgemm (CblasRowMajor, j->ta, j->tb, hi - lo, j->N, j->K, j->alpha, A, j->lda, j->B, j->ldb, j->beta,
-                   j->C + (size_t) lo * j->ldc, j->ldc);
-    }
-  else
-    {
-      int hi = MIN ((int) end * GEMM_BLOCK, j->N);
-      const float *B = j->tb == CblasNoTrans ? j->B + lo : j->B + (size_t) lo * j->ldb;
-      cblas_sgemm (CblasRowMajor, j->ta, j->tb, j->M, hi - lo, j->K, j->alpha, j->A, j->lda, B, j->ldb, j->beta,
-                   j->C + lo, j->ldc);
-    }
+  int lo = (int) begin * GEMM_BLOCK, hi = MIN ((int) end * GEMM_BLOCK, j->M);
+  const float *A = j->ta == CblasNoTrans ? j->A + (size_t) lo * j->lda : j->A + lo;
+  cblas_sgemm (CblasRowMajor, j->ta, j->tb, hi - lo, j->N, j->K, j->alpha, A, j->lda, j->B, j->ldb, j->beta,
+               j->C + (size_t) lo * j->ldc, j->ldc);
 }
 
 void
@@ -169,13 +159,13 @@ bx_nn_sgemm (CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int M, int N, int
     openblas_set_num_threads (1);
   double flops = 2.0 * M * N * K;
   int nt = bx_nn_get_threads ();
-  if (nt <= 1 || flops < 4e6 || (M < 2 * GEMM_BLOCK && N < 2 * GEMM_BLOCK))
+  if (nt <= 1 || flops < 4e6 || M < 2 * GEMM_BLOCK)
     {
       cblas_sgemm (CblasRowMajor, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
       return;
     }
-  GemmJob j = { M >= N, trans_a, trans_b, M, N, K, alpha, beta, A, B, lda, ldb, ldc, C };
-  size_t blocks = (size_t) ((j.split_m ? M : N) + GEMM_BLOCK - 1) / GEMM_BLOCK;
+  GemmJob j = { trans_a, trans_b, M, N, K, alpha, beta, A, B, lda, ldb, ldc, C };
+  size_t blocks = (size_t) (M + GEMM_BLOCK - 1) / GEMM_BLOCK;
   bx_nn_parallel_for (blocks, 1, gemm_range, &j);
 }
 

@@ -39,10 +39,10 @@ void bx_nn_set_threads (int n_threads);
 int bx_nn_get_threads (void);
 
 /* cblas_sgemm (row-major) with the work split over the engine's threads:
- * C (M, N) = alpha · op(A) op(B) + beta · C. Rows (or columns, whichever is
- * longer) are split in blocks, so every element is computed exactly as a
- * single-threaded call computes it: results do not depend on the thread
- * count. Small products run on the calling thread. */
+ * C (M, N) = alpha · op(A) op(B) + beta · C. Rows of C are split in blocks of
+ * 48, so every element is computed exactly as a single-threaded call computes
+ * it: results do not depend on the thread count. Products with M < 96 or
+ * under 4 MFLOP run on the calling thread. */
 void bx_nn_sgemm (CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int M, int N, int K, float alpha,
                   const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 

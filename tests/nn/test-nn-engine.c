@@ -156,6 +156,47 @@ test_thread_independence (void)
   bx_nn_set_threads (1);
 }
 
+/* bx_nn_sgemm: every transpose combination, with M split over threads (203
+ * and 1000 rows: uneven parts and a row tail) and with M too small to split,
+ * bit-identical at 1 and 2 threads and equal to a double-precision product. */
+static void
+test_sgemm_split (void)
+{
+  BxRng rng;
+  bx_rng_init (&rng, 3);
+  int shapes[3][3] = { { 203, 64, 300 }, { 1000, 37, 129 }, { 40, 333, 250 } };
+  for (int si = 0; si < 3; si++)
+    for (int ta = 0; ta < 2; ta++)
+      for (int tb = 0; tb < 2; tb++)
+        {
+          int M = shapes[si][0], N = shapes[si][1], K = shapes[si][2];
+          int lda = ta ? M : K, ldb = tb ? K : N;
+          g_autofree float *A = g_new (float, M * K), *B = g_new (float, K * N);
+          g_autofree float *C0 = g_new (float, M * N), *C1 = g_new (float, M * N), *C2 = g_new (float, M * N);
+          bx_rng_fill_normal (&rng, A, M * K, 0, 1);
+          bx_rng_fill_normal (&rng, B, K * N, 0, 1);
+          bx_rng_fill_normal (&rng, C0, M * N, 0, 1);
+          memcpy (C1, C0, sizeof (float) * M * N);
+          memcpy (C2, C0, sizeof (float) * M * N);
+          CBLAS_TRANSPOSE tra = ta ? CblasTrans : CblasNoTrans, trb = tb ? CblasTrans : CblasNoTrans;
+          bx_nn_set_threads (1);
+          bx_nn_sgemm (tra, trb, M, N, K, 0.5f, A, lda, B, ldb, 0.25f, C1, N);
+          bx_nn_set_threads (2);
+          bx_nn_sgemm (tra, trb, M, N, K, 0.5f, A, lda, B, ldb, 0.25f, C2, N);
+          g_assert_cmpmem (C1, sizeof (float) * M * N, C2, sizeof (float) * M * N);
+          for (int m = 0; m < M; m += 7)
+            for (int n = 0; n < N; n += 5)
+              {
+                double acc = 0.0;
+                for (int k = 0; k < K; k++)
+                  acc += (double) (ta ? A[k * lda + m] : A[m * lda + k]) * (tb ? B[n * ldb + k] : B[k * ldb + n]);
+                double want = 0.5 * acc + 0.25 * C0[m * N + n];
+                g_assert_cmpfloat (fabs (C2[m * N + n] - want), <, 1e-4 * sqrt (K));
+              }
+        }
+  bx_nn_set_threads (1);
+}
+
 static void
 test_rng (void)
 {
@@ -216,6 +257,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/engine/arena-no-alloc-after-warmup", test_arena_no_alloc_after_warmup);
   g_test_add_func ("/nn/engine/arena-marks", test_arena_marks);
   g_test_add_func ("/nn/engine/thread-independence", test_thread_independence);
+  g_test_add_func ("/nn/engine/sgemm-split", test_sgemm_split);
   g_test_add_func ("/nn/engine/rng", test_rng);
   return g_test_run ();
 }
