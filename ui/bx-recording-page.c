@@ -315,6 +315,7 @@ bx_recording_page_get_hypnogram_view (BxRecordingPage *self)
 typedef struct {
   BxRecordingPage *page;
   guint index;
+  GtkWidget *check;   /* owned by the row */
 } RowRef;
 
 static void
@@ -440,6 +441,7 @@ channel_row_new (BxRecordingPage *self, guint index)
 
   ref->page = self;
   ref->index = index;
+  ref->check = check;
   g_object_set_data_full (G_OBJECT (row), "row-ref", ref, g_free);
 
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), bx_signal_view_get_trace_visible (view, index));
@@ -470,7 +472,20 @@ rebuild_channel_list (BxRecordingPage *self)
     g_string_append_printf (layout, "%s\n", bx_signal_view_get_trace_label (self->signal_view, i));
   key = g_string_free (layout, FALSE);
   if (g_strcmp0 (key, self->channel_layout) == 0)
-    return;
+    {
+      /* Same channels in the same order: only follow visibility changes made elsewhere. */
+      for (child = gtk_widget_get_first_child (GTK_WIDGET (self->channel_list)); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        {
+          GtkWidget *row = gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (child));
+          RowRef *ref = row != NULL ? g_object_get_data (G_OBJECT (row), "row-ref") : NULL;
+
+          if (ref != NULL && ref->index < n)
+            gtk_check_button_set_active (GTK_CHECK_BUTTON (ref->check),
+                                         bx_signal_view_get_trace_visible (self->signal_view, ref->index));
+        }
+      return;
+    }
   g_free (self->channel_layout);
   self->channel_layout = g_steal_pointer (&key);
 
