@@ -11,14 +11,15 @@
 #include "bx-cli-util.h"
 
 typedef gboolean (*BxPipelineStages) (BxRun *run, BxRunOptions *opt, char **args, GError **error);
-int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description, guint option_sets,
-                     const GOptionEntry *extra, int min_args, int max_args, BxPipelineStages stages);
+int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description,
+                     guint option_sets, const GOptionEntry *extra, int min_args, int max_args,
+                     BxPipelineStages stages);
 int bx_cmd_evaluate (int argc, char **argv);
 
 static gboolean
 evaluate_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
 {
-  (void) args;
+  (void)args;
   if (opt->bridge == NULL)
     {
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "evaluate needs --bridge FILE");
@@ -31,9 +32,9 @@ evaluate_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
 int
 bx_cmd_evaluate (int argc, char **argv)
 {
-  return bx_cli_pipeline (argc, argv, NULL,
-                          "Evaluate a bridge on labelled new-modality windows (--test-new-npy, --test-labels).",
-                          BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_FEATURES | BX_RUN_OPTS_BRIDGE
-                              | BX_RUN_OPTS_OUTPUT,
-                          NULL, 0, 0, evaluate_stages);
+  return bx_cli_pipeline (
+      argc, argv, NULL, "Evaluate a bridge on labelled new-modality windows (--test-new-npy, --test-labels).",
+      BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_FEATURES | BX_RUN_OPTS_BRIDGE
+          | BX_RUN_OPTS_OUTPUT,
+      NULL, 0, 0, evaluate_stages);
 }

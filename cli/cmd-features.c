@@ -12,23 +12,25 @@
 #include "bx-cli-util.h"
 
 typedef gboolean (*BxPipelineStages) (BxRun *run, BxRunOptions *opt, char **args, GError **error);
-int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description, guint option_sets,
-                     const GOptionEntry *extra, int min_args, int max_args, BxPipelineStages stages);
+int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description,
+                     guint option_sets, const GOptionEntry *extra, int min_args, int max_args,
+                     BxPipelineStages stages);
 int bx_cmd_features (int argc, char **argv);
 
 static gboolean
 features_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
 {
-  (void) opt, (void) args;
+  (void)opt, (void)args;
   return bx_run_features (run, TRUE, error);
 }
 
 int
 bx_cmd_features (int argc, char **argv)
 {
-  return bx_cli_pipeline (argc, argv, NULL,
-                          "Compute the pair features of both models (and the pseudo labels of the task head) and "
-                          "store them in the feature cache.",
-                          BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_HEAD | BX_RUN_OPTS_FEATURES, NULL, 0,
-                          0, features_stages);
+  return bx_cli_pipeline (
+      argc, argv, NULL,
+      "Compute the pair features of both models (and the pseudo labels of the task head) and "
+      "store them in the feature cache.",
+      BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_HEAD | BX_RUN_OPTS_FEATURES, NULL, 0, 0,
+      features_stages);
 }

@@ -14,8 +14,9 @@
 #include "bx-cli-util.h"
 
 typedef gboolean (*BxPipelineStages) (BxRun *run, BxRunOptions *opt, char **args, GError **error);
-int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description, guint option_sets,
-                     const GOptionEntry *extra, int min_args, int max_args, BxPipelineStages stages);
+int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description,
+                     guint option_sets, const GOptionEntry *extra, int min_args, int max_args,
+                     BxPipelineStages stages);
 int bx_cmd_predict (int argc, char **argv);
 
 static gboolean
@@ -34,10 +35,11 @@ predict_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
 int
 bx_cmd_predict (int argc, char **argv)
 {
-  return bx_cli_pipeline (argc, argv, "[RECORDING.edf | WINDOWS.npy]",
-                          "Predict labels and per-window confidence for one input of the new modality with a bridge "
-                          "file; -o writes them as .tsv, .csv or .edf.",
-                          BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_FEATURES | BX_RUN_OPTS_BRIDGE
-                              | BX_RUN_OPTS_OUTPUT,
-                          NULL, 0, 1, predict_stages);
+  return bx_cli_pipeline (
+      argc, argv, "[RECORDING.edf | WINDOWS.npy]",
+      "Predict labels and per-window confidence for one input of the new modality with a bridge "
+      "file; -o writes them as .tsv, .csv or .edf.",
+      BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_FEATURES | BX_RUN_OPTS_BRIDGE
+          | BX_RUN_OPTS_OUTPUT,
+      NULL, 0, 1, predict_stages);
 }

@@ -13,14 +13,15 @@
 #include "bx-cli-util.h"
 
 typedef gboolean (*BxPipelineStages) (BxRun *run, BxRunOptions *opt, char **args, GError **error);
-int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description, guint option_sets,
-                     const GOptionEntry *extra, int min_args, int max_args, BxPipelineStages stages);
+int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description,
+                     guint option_sets, const GOptionEntry *extra, int min_args, int max_args,
+                     BxPipelineStages stages);
 int bx_cmd_probe (int argc, char **argv);
 
 static gboolean
 probe_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
 {
-  (void) args;
+  (void)args;
   if (opt->output != NULL && opt->head_out == NULL)
     opt->head_out = g_strdup (opt->output);
   return bx_run_head (run, error);
@@ -29,8 +30,9 @@ probe_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
 int
 bx_cmd_probe (int argc, char **argv)
 {
-  return bx_cli_pipeline (argc, argv, NULL,
-                          "Train (or import with --head) the task head on the old modality and save it with -o.",
-                          BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_HEAD | BX_RUN_OPTS_OUTPUT, NULL, 0,
-                          0, probe_stages);
+  return bx_cli_pipeline (
+      argc, argv, NULL,
+      "Train (or import with --head) the task head on the old modality and save it with -o.",
+      BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_HEAD | BX_RUN_OPTS_OUTPUT, NULL, 0, 0,
+      probe_stages);
 }

@@ -22,11 +22,13 @@
 /* Shared with cmd-probe.c … cmd-evaluate.c. `stages` runs in the worker
  * thread; `args` are the positional arguments after the options. */
 typedef gboolean (*BxPipelineStages) (BxRun *run, BxRunOptions *opt, char **args, GError **error);
-int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description, guint option_sets,
-                     const GOptionEntry *extra, int min_args, int max_args, BxPipelineStages stages);
+int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description,
+                     guint option_sets, const GOptionEntry *extra, int min_args, int max_args,
+                     BxPipelineStages stages);
 int bx_cmd_run (int argc, char **argv);
 
-typedef struct {
+typedef struct
+{
   BxRun *run;
   BxRunOptions *opt;
   char **args;
@@ -53,8 +55,9 @@ exit_code_for (const GError *error)
 }
 
 int
-bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description, guint option_sets,
-                 const GOptionEntry *extra, int min_args, int max_args, BxPipelineStages stages)
+bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description,
+                 guint option_sets, const GOptionEntry *extra, int min_args, int max_args,
+                 BxPipelineStages stages)
 {
   BxRunOptions opt;
   g_autoptr (GOptionContext) context = g_option_context_new (parameter_string);
@@ -78,9 +81,10 @@ bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char
     {
       bx_run_options_clear (&opt);
       return bx_cli_fail (BX_EXIT_USAGE, "%s: expected %s%s (try --help)", argv[0],
-                          max_args == 0 ? "no arguments" : parameter_string, argc - 1 > max_args ? " only" : "");
+                          max_args == 0 ? "no arguments" : parameter_string,
+                          argc - 1 > max_args ? " only" : "");
     }
-  n_threads = opt.threads > 0 ? opt.threads : (int) g_get_num_processors ();
+  n_threads = opt.threads > 0 ? opt.threads : (int)g_get_num_processors ();
   bx_cli_set_threads (n_threads);
   bx_model_set_threads (n_threads);
 
@@ -129,7 +133,7 @@ run_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
   gboolean created_dir = FALSE, ok;
   const char *test_labels = opt->test_labels != NULL ? opt->test_labels : opt->labels;
 
-  (void) args;
+  (void)args;
   if (run_out_dir == NULL)
     {
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "run needs --out-dir DIR");
@@ -161,7 +165,8 @@ run_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
     {
       text = bx_run_summary_json (run);
       summary_tmp = bx_job_temp_path (summary);
-      ok = g_file_set_contents (summary_tmp, text, -1, error) && bx_job_commit_file (summary_tmp, summary, error);
+      ok = g_file_set_contents (summary_tmp, text, -1, error)
+           && bx_job_commit_file (summary_tmp, summary, error);
       if (!ok)
         bx_job_abort_file (summary_tmp);
     }
@@ -182,17 +187,18 @@ int
 bx_cmd_run (int argc, char **argv)
 {
   const GOptionEntry extra[] = {
-    { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &run_out_dir, "Directory for bridge.safetensors, predictions.tsv and summary.json", "DIR" },
+    { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &run_out_dir,
+      "Directory for bridge.safetensors, predictions.tsv and summary.json", "DIR" },
     { NULL },
   };
-  int code = bx_cli_pipeline (argc, argv, NULL,
-                              "Run every stage: train the task head on the old modality, compute (cached) pair "
-                              "features, search the bridge positions, train the bridge, predict the test windows of "
-                              "the new modality and evaluate them. Writes bridge.safetensors, predictions.tsv and "
-                              "summary.json into --out-dir.",
-                              BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_HEAD | BX_RUN_OPTS_FEATURES
-                                  | BX_RUN_OPTS_TRAIN,
-                              extra, 0, 0, run_stages);
+  int code = bx_cli_pipeline (
+      argc, argv, NULL,
+      "Run every stage: train the task head on the old modality, compute (cached) pair "
+      "features, search the bridge positions, train the bridge, predict the test windows of "
+      "the new modality and evaluate them. Writes bridge.safetensors, predictions.tsv and "
+      "summary.json into --out-dir.",
+      BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_HEAD | BX_RUN_OPTS_FEATURES | BX_RUN_OPTS_TRAIN,
+      extra, 0, 0, run_stages);
   g_clear_pointer (&run_out_dir, g_free);
   return code;
 }

@@ -10,24 +10,25 @@
 #include "bx-cli-util.h"
 
 typedef gboolean (*BxPipelineStages) (BxRun *run, BxRunOptions *opt, char **args, GError **error);
-int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description, guint option_sets,
-                     const GOptionEntry *extra, int min_args, int max_args, BxPipelineStages stages);
+int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description,
+                     guint option_sets, const GOptionEntry *extra, int min_args, int max_args,
+                     BxPipelineStages stages);
 int bx_cmd_search (int argc, char **argv);
 
 static gboolean
 search_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
 {
-  (void) opt, (void) args;
+  (void)opt, (void)args;
   return bx_run_search (run, error);
 }
 
 int
 bx_cmd_search (int argc, char **argv)
 {
-  return bx_cli_pipeline (argc, argv, NULL,
-                          "Score every layer (probe CV macro-F1 on the new model, linear CKA on the old model) and "
-                          "choose the bridge positions m and l.",
-                          BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_HEAD | BX_RUN_OPTS_FEATURES
-                              | BX_RUN_OPTS_TRAIN,
-                          NULL, 0, 0, search_stages);
+  return bx_cli_pipeline (
+      argc, argv, NULL,
+      "Score every layer (probe CV macro-F1 on the new model, linear CKA on the old model) and "
+      "choose the bridge positions m and l.",
+      BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_HEAD | BX_RUN_OPTS_FEATURES | BX_RUN_OPTS_TRAIN,
+      NULL, 0, 0, search_stages);
 }

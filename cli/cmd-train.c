@@ -10,14 +10,15 @@
 #include "bx-cli-util.h"
 
 typedef gboolean (*BxPipelineStages) (BxRun *run, BxRunOptions *opt, char **args, GError **error);
-int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description, guint option_sets,
-                     const GOptionEntry *extra, int min_args, int max_args, BxPipelineStages stages);
+int bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char *description,
+                     guint option_sets, const GOptionEntry *extra, int min_args, int max_args,
+                     BxPipelineStages stages);
 int bx_cmd_train (int argc, char **argv);
 
 static gboolean
 train_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
 {
-  (void) args;
+  (void)args;
   if (opt->output == NULL)
     {
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "train needs -o BRIDGE.safetensors");
@@ -29,10 +30,11 @@ train_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
 int
 bx_cmd_train (int argc, char **argv)
 {
-  return bx_cli_pipeline (argc, argv, NULL,
-                          "Train the bridge (head, cached features and the position search run first as needed) and "
-                          "write the bridge file with -o.",
-                          BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_HEAD | BX_RUN_OPTS_FEATURES
-                              | BX_RUN_OPTS_TRAIN | BX_RUN_OPTS_BRIDGE | BX_RUN_OPTS_OUTPUT,
-                          NULL, 0, 0, train_stages);
+  return bx_cli_pipeline (
+      argc, argv, NULL,
+      "Train the bridge (head, cached features and the position search run first as needed) and "
+      "write the bridge file with -o.",
+      BX_RUN_OPTS_MODELS | BX_RUN_OPTS_INPUTS | BX_RUN_OPTS_HEAD | BX_RUN_OPTS_FEATURES | BX_RUN_OPTS_TRAIN
+          | BX_RUN_OPTS_BRIDGE | BX_RUN_OPTS_OUTPUT,
+      NULL, 0, 0, train_stages);
 }

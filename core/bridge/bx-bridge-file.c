@@ -8,7 +8,9 @@
 #include "io/bx-checkpoint.h"
 #include "io/bx-safetensors.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (bx-bridge-file-error-quark, bx_bridge_file_error)
+/* clang-format on */
 
 const char *
 bx_bridge_layout_name (BxBridgeLayout layout)
@@ -116,7 +118,8 @@ set_uint (BxStateDict *sd, const char *key, guint64 value)
 static void
 set_model (BxStateDict *sd, const char *prefix, const BxBridgeModelInfo *info)
 {
-  struct {
+  struct
+  {
     const char *suffix, *value;
   } fields[] = {
     { "family", info->family },
@@ -144,7 +147,7 @@ bx_bridge_file_write (const char *path, const BxBridgeFile *file, GError **error
 
   g_return_val_if_fail (br != NULL && head != NULL, FALSE);
   shape_a[0] = br->rank, shape_a[1] = br->d_new;
-  shape_b[0] = (gint64) br->n_prototypes * br->n_tokens, shape_b[1] = br->rank;
+  shape_b[0] = (gint64)br->n_prototypes * br->n_tokens, shape_b[1] = br->rank;
   shape_p[0] = br->d_old, shape_p[1] = br->n_prototypes;
   shape_w[0] = head->n_classes, shape_w[1] = head->n_features;
   shape_bias[0] = head->n_classes;
@@ -159,15 +162,16 @@ bx_bridge_file_write (const char *path, const BxBridgeFile *file, GError **error
   set_uint (sd, "format_version", BX_BRIDGE_FILE_VERSION);
   set_model (sd, "old_model", &file->old_model);
   set_model (sd, "new_model", &file->new_model);
-  set_uint (sd, "input_layer", (guint64) MAX (file->input_layer, 0));
-  set_uint (sd, "output_layer", (guint64) MAX (file->output_layer, 0));
+  set_uint (sd, "input_layer", (guint64)MAX (file->input_layer, 0));
+  set_uint (sd, "output_layer", (guint64)MAX (file->output_layer, 0));
   set_uint (sd, "d_new", br->d_new);
   set_uint (sd, "d_old", br->d_old);
   set_uint (sd, "rank", br->rank);
   set_uint (sd, "prototypes", br->n_prototypes);
   set_uint (sd, "tokens", br->n_tokens);
   bx_state_dict_set_metadata (sd, "layout", bx_bridge_layout_name (br->layout));
-  bx_state_dict_set_metadata (sd, "preprocessing", file->preprocessing_json != NULL ? file->preprocessing_json : "{}");
+  bx_state_dict_set_metadata (sd, "preprocessing",
+                              file->preprocessing_json != NULL ? file->preprocessing_json : "{}");
   bx_state_dict_set_metadata (sd, "window_seconds", g_ascii_dtostr (buf, sizeof buf, file->window_seconds));
   classes = class_names_json (head);
   bx_state_dict_set_metadata (sd, "class_names", classes);
@@ -203,7 +207,7 @@ require_uint (const BxStateDict *sd, const char *path, const char *key, guint ma
                    "%s: metadata '%s' = '%s' is not an integer in 0..%u", path, key, v, max);
       return FALSE;
     }
-  *out = (guint) value;
+  *out = (guint)value;
   return TRUE;
 }
 
@@ -221,15 +225,16 @@ require_json (const BxStateDict *sd, const char *path, const char *key, JsonNode
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, v, -1, &local))
     {
-      g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_FORMAT, "%s: metadata '%s' is not JSON: %s",
-                   path, key, local->message);
+      g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_FORMAT,
+                   "%s: metadata '%s' is not JSON: %s", path, key, local->message);
       return FALSE;
     }
   root = json_parser_get_root (parser);
   if (root == NULL || (JSON_NODE_TYPE (root) != type && JSON_NODE_TYPE (root) != JSON_NODE_NULL))
     {
-      g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_FORMAT, "%s: metadata '%s' = '%.60s' is not a JSON %s",
-                   path, key, v, type == JSON_NODE_ARRAY ? "array" : "object");
+      g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_FORMAT,
+                   "%s: metadata '%s' = '%.60s' is not a JSON %s", path, key, v,
+                   type == JSON_NODE_ARRAY ? "array" : "object");
       return FALSE;
     }
   if (out != NULL)
@@ -240,7 +245,8 @@ require_json (const BxStateDict *sd, const char *path, const char *key, JsonNode
 }
 
 static gboolean
-read_model (const BxStateDict *sd, const char *path, const char *prefix, BxBridgeModelInfo *info, GError **error)
+read_model (const BxStateDict *sd, const char *path, const char *prefix, BxBridgeModelInfo *info,
+            GError **error)
 {
   g_autofree char *k_family = g_strdup_printf ("%s.family", prefix);
   g_autofree char *k_ckpt = g_strdup_printf ("%s.checkpoint", prefix);
@@ -266,11 +272,11 @@ read_model (const BxStateDict *sd, const char *path, const char *prefix, BxBridg
 
 /* Copies tensor `name` of exactly (d0[, d1]) floats and checks every value is finite. */
 static gboolean
-read_tensor (const BxStateDict *sd, const char *path, const char *name, int ndim, gint64 d0, gint64 d1, float *dst,
-             GError **error)
+read_tensor (const BxStateDict *sd, const char *path, const char *name, int ndim, gint64 d0, gint64 d1,
+             float *dst, GError **error)
 {
   gint64 shape[2] = { d0, d1 };
-  gsize n = (gsize) d0 * (ndim == 2 ? (gsize) d1 : 1);
+  gsize n = (gsize)d0 * (ndim == 2 ? (gsize)d1 : 1);
   g_autoptr (GError) local = NULL;
 
   if (!bx_state_dict_copy_float (sd, name, ndim, shape, dst, n, &local))
@@ -304,8 +310,8 @@ bx_bridge_file_read (const char *path, GError **error)
   sd = bx_safetensors_read (path, &local);
   if (sd == NULL)
     {
-      g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_FORMAT, "%s is not a readable bridge file: %s",
-                   path, local->message);
+      g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_FORMAT,
+                   "%s is not a readable bridge file: %s", path, local->message);
       return NULL;
     }
   format = bx_state_dict_get_metadata (sd, "format");
@@ -321,8 +327,8 @@ bx_bridge_file_read (const char *path, GError **error)
   if (version > BX_BRIDGE_FILE_VERSION || version == 0)
     {
       g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_VERSION,
-                   "%s: bridge file format_version %u is not supported (this build reads up to %d)", path, version,
-                   BX_BRIDGE_FILE_VERSION);
+                   "%s: bridge file format_version %u is not supported (this build reads up to %d)", path,
+                   version, BX_BRIDGE_FILE_VERSION);
       return NULL;
     }
   if (!read_model (sd, path, "old_model", &file->old_model, error)
@@ -357,12 +363,12 @@ bx_bridge_file_read (const char *path, GError **error)
   if (d_new == 0 || d_old == 0 || rank == 0 || P == 0 || T == 0)
     {
       g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_FORMAT,
-                   "%s: bridge geometry d_new %u, d_old %u, rank %u, prototypes %u, tokens %u has a zero", path,
-                   d_new, d_old, rank, P, T);
+                   "%s: bridge geometry d_new %u, d_old %u, rank %u, prototypes %u, tokens %u has a zero",
+                   path, d_new, d_old, rank, P, T);
       return NULL;
     }
-  file->input_layer = (int) m;
-  file->output_layer = (int) l;
+  file->input_layer = (int)m;
+  file->output_layer = (int)l;
 
   /* Head: C and D come from head.weight, then everything must agree. */
   w = bx_state_dict_lookup (sd, "head.weight");
@@ -372,8 +378,8 @@ bx_bridge_file_read (const char *path, GError **error)
                    "%s: tensor 'head.weight' is missing or not a (classes, features) matrix", path);
       return NULL;
     }
-  n_classes = (guint) w->shape[0];
-  n_features = (guint) w->shape[1];
+  n_classes = (guint)w->shape[0];
+  n_features = (guint)w->shape[1];
   if (json_array_get_length (json_node_get_array (classes)) != n_classes)
     {
       g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_FORMAT,
@@ -396,7 +402,7 @@ bx_bridge_file_read (const char *path, GError **error)
     }
   file->bridge = bx_proto_bridge_new_empty (d_new, d_old, rank, P, T, layout);
   if (!read_tensor (sd, path, "bridge.A", 2, rank, d_new, file->bridge->A, error)
-      || !read_tensor (sd, path, "bridge.B", 2, (gint64) P * T, rank, file->bridge->B, error)
+      || !read_tensor (sd, path, "bridge.B", 2, (gint64)P * T, rank, file->bridge->B, error)
       || !read_tensor (sd, path, "bridge.prototypes", 2, d_old, P, file->bridge->prototypes, error)
       || !read_tensor (sd, path, "head.weight", 2, n_classes, n_features, file->head->weight, error)
       || !read_tensor (sd, path, "head.bias", 1, n_classes, 1, file->head->bias, error))

@@ -44,33 +44,36 @@ G_BEGIN_DECLS
 #define BX_BRIDGE_FILE_ERROR (bx_bridge_file_error_quark ())
 GQuark bx_bridge_file_error_quark (void);
 
-typedef enum {
-  BX_BRIDGE_FILE_ERROR_FORMAT,    /* not a bridge file, missing/invalid key or tensor */
-  BX_BRIDGE_FILE_ERROR_VERSION,   /* written by a newer format version */
-  BX_BRIDGE_FILE_ERROR_MISMATCH,  /* the file does not belong to the models / data in use */
+typedef enum
+{
+  BX_BRIDGE_FILE_ERROR_FORMAT,   /* not a bridge file, missing/invalid key or tensor */
+  BX_BRIDGE_FILE_ERROR_VERSION,  /* written by a newer format version */
+  BX_BRIDGE_FILE_ERROR_MISMATCH, /* the file does not belong to the models / data in use */
 } BxBridgeFileError;
 
 #define BX_BRIDGE_FILE_FORMAT "bioxbridge-bridge"
 #define BX_BRIDGE_FILE_VERSION 1
 
-typedef struct {
-  char *family;        /* bx_model_family_name() */
-  char *checkpoint;    /* basename */
-  char *sha256;        /* 64 hex digits */
-  char *config_json;   /* JSON object text, "{}" if unknown */
+typedef struct
+{
+  char *family;      /* bx_model_family_name() */
+  char *checkpoint;  /* basename */
+  char *sha256;      /* 64 hex digits */
+  char *config_json; /* JSON object text, "{}" if unknown */
 } BxBridgeModelInfo;
 
-typedef struct {
+typedef struct
+{
   BxProtoBridge *bridge;
-  BxTaskHead *head;             /* class names live in head->class_names */
+  BxTaskHead *head; /* class names live in head->class_names */
   BxBridgeModelInfo old_model;
   BxBridgeModelInfo new_model;
-  int input_layer;              /* m */
-  int output_layer;             /* l */
-  char *preprocessing_json;     /* JSON object text */
+  int input_layer;          /* m */
+  int output_layer;         /* l */
+  char *preprocessing_json; /* JSON object text */
   double window_seconds;
-  char *training_json;          /* JSON object text */
-  char *search_json;            /* JSON object text or "null" */
+  char *training_json; /* JSON object text */
+  char *search_json;   /* JSON object text or "null" */
 } BxBridgeFile;
 
 BxBridgeFile *bx_bridge_file_new (void);
@@ -91,7 +94,8 @@ BxBridgeFile *bx_bridge_file_read (const char *path, GError **error);
  * `allow_mismatch`, in which case it only returns TRUE and sets *warning
  * (may be NULL; g_free) to the same text. A family mismatch is always an error. */
 gboolean bx_bridge_file_check_model (const BxBridgeFile *file, gboolean is_old, const char *family,
-                                     const char *sha256, gboolean allow_mismatch, char **warning, GError **error);
+                                     const char *sha256, gboolean allow_mismatch, char **warning,
+                                     GError **error);
 
 /* "raw" / "transpose" and back. */
 const char *bx_bridge_layout_name (BxBridgeLayout layout);

@@ -12,20 +12,20 @@ static gint cache_hits, cache_misses;
 guint
 bx_feature_cache_hits (void)
 {
-  return (guint) g_atomic_int_get (&cache_hits);
+  return (guint)g_atomic_int_get (&cache_hits);
 }
 
 guint
 bx_feature_cache_misses (void)
 {
-  return (guint) g_atomic_int_get (&cache_misses);
+  return (guint)g_atomic_int_get (&cache_misses);
 }
 
 static void
 update_u64 (GChecksum *sum, guint64 v)
 {
   guint64 le = GUINT64_TO_LE (v);
-  g_checksum_update (sum, (const guchar *) &le, sizeof le);
+  g_checksum_update (sum, (const guchar *)&le, sizeof le);
 }
 
 static void
@@ -33,7 +33,7 @@ update_str (GChecksum *sum, const char *s)
 {
   s = s != NULL ? s : "";
   update_u64 (sum, strlen (s));
-  g_checksum_update (sum, (const guchar *) s, (gssize) strlen (s));
+  g_checksum_update (sum, (const guchar *)s, (gssize)strlen (s));
 }
 
 static void
@@ -41,7 +41,7 @@ update_floats (GChecksum *sum, const float *x, gsize n)
 {
   update_u64 (sum, n);
   /* floats are hashed as stored; every platform we build for is little-endian. */
-  g_checksum_update (sum, (const guchar *) x, (gssize) (n * sizeof (float)));
+  g_checksum_update (sum, (const guchar *)x, (gssize)(n * sizeof (float)));
 }
 
 char *
@@ -51,14 +51,14 @@ bx_feature_cache_key (const BxFeatureCacheKey *key)
 
   update_str (sum, "bioxbridge-pair-features-v1");
   update_u64 (sum, key->n);
-  update_floats (sum, key->old_prepared, (gsize) key->n * key->old_numel);
-  update_floats (sum, key->new_prepared, (gsize) key->n * key->new_numel);
+  update_floats (sum, key->old_prepared, (gsize)key->n * key->old_numel);
+  update_floats (sum, key->new_prepared, (gsize)key->n * key->new_numel);
   update_str (sum, key->old_sha256);
   update_str (sum, key->new_sha256);
   update_str (sum, key->preprocessing);
   update_u64 (sum, key->head->n_features);
   update_u64 (sum, key->head->n_classes);
-  update_floats (sum, key->head->weight, (gsize) key->head->n_features * key->head->n_classes);
+  update_floats (sum, key->head->weight, (gsize)key->head->n_features * key->head->n_classes);
   update_floats (sum, key->head->bias, key->head->n_classes);
   update_u64 (sum, key->keep_targets ? 1 : 0);
   return g_strdup (g_checksum_get_string (sum));
@@ -101,7 +101,7 @@ bx_feature_cache_save (const char *path, const char *key, const BxPairFeatures *
     }
   if (f->targets != NULL)
     {
-      shape[0] = f->n, shape[1] = (gint64) f->target_numel;
+      shape[0] = f->n, shape[1] = (gint64)f->target_numel;
       if (!bx_state_dict_add_float (sd, "targets", 2, shape, f->targets, error))
         return FALSE;
     }
@@ -123,7 +123,7 @@ bx_feature_cache_save (const char *path, const char *key, const BxPairFeatures *
   set_int_meta (sd, "n_new_layers", f->n_new_layers);
   set_int_meta (sd, "n_old_layers", f->n_old_layers);
   set_int_meta (sd, "n_classes", f->n_classes);
-  set_int_meta (sd, "target_numel", (gint64) f->target_numel);
+  set_int_meta (sd, "target_numel", (gint64)f->target_numel);
   return bx_safetensors_write (path, sd, error);
 }
 
@@ -134,8 +134,9 @@ meta_int (const BxStateDict *sd, const char *path, const char *key, gint64 max, 
 
   if (v == NULL || !g_ascii_string_to_signed (v, 10, 0, max, out, NULL))
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: feature cache metadata '%s' = '%s' is invalid", path,
-                   key, v != NULL ? v : "(missing)");
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                   "%s: feature cache metadata '%s' = '%s' is invalid", path, key,
+                   v != NULL ? v : "(missing)");
       return FALSE;
     }
   return TRUE;
@@ -155,15 +156,15 @@ take_matrix (const BxStateDict *sd, const char *name, gint64 n, guint *dim, GErr
   if (t->ndim != 2 || t->shape[0] != n || t->shape[1] < 1)
     {
       g_autofree char *s = bx_shape_to_string (t->ndim, t->shape);
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_MISMATCH, "feature cache tensor '%s' has shape %s, expected (%"
-                   G_GINT64_FORMAT ", d)", name, s, n);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_MISMATCH,
+                   "feature cache tensor '%s' has shape %s, expected (%" G_GINT64_FORMAT ", d)", name, s, n);
       return NULL;
     }
-  out = g_new (float, (gsize) n * (gsize) shape[1]);
+  out = g_new (float, (gsize)n *(gsize)shape[1]);
   if (!bx_tensor_copy_float (t, out, t->numel, error))
     return g_free (out), NULL;
   if (dim != NULL)
-    *dim = (guint) shape[1];
+    *dim = (guint)shape[1];
   return out;
 }
 
@@ -187,14 +188,15 @@ bx_feature_cache_load (const char *path, const char *expected_key, GError **erro
                    expected_key != NULL ? expected_key : "(any)");
       return NULL;
     }
-  if (!meta_int (sd, path, "n", G_MAXUINT32, &n, error) || !meta_int (sd, path, "n_new_layers", 4096, &n_new, error)
+  if (!meta_int (sd, path, "n", G_MAXUINT32, &n, error)
+      || !meta_int (sd, path, "n_new_layers", 4096, &n_new, error)
       || !meta_int (sd, path, "n_old_layers", 4096, &n_old, error)
       || !meta_int (sd, path, "n_classes", 4096, &n_classes, error)
       || !meta_int (sd, path, "target_numel", G_MAXINT32, &numel, error))
     return NULL;
   f = g_new0 (BxPairFeatures, 1);
-  f->n = (guint) n;
-  f->n_classes = (guint) n_classes;
+  f->n = (guint)n;
+  f->n_classes = (guint)n_classes;
   f->new_dim = g_new0 (guint, n_new);
   f->new_pooled = g_new0 (float *, n_new);
   f->old_in_dim = g_new0 (guint, n_old);
@@ -213,14 +215,15 @@ bx_feature_cache_load (const char *path, const char *expected_key, GError **erro
       if ((f->old_pooled_in[j] = take_matrix (sd, name, n, &f->old_in_dim[j], error)) == NULL)
         return NULL;
     }
-  f->target_numel = (gsize) numel;
+  f->target_numel = (gsize)numel;
   if (bx_state_dict_lookup (sd, "targets") != NULL
       && (f->targets = take_matrix (sd, "targets", n, &dummy, error)) == NULL)
     return NULL;
-  if (f->targets != NULL && dummy != (guint) numel)
+  if (f->targets != NULL && dummy != (guint)numel)
     {
-      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_MISMATCH, "%s: targets have %u values per window, metadata says %"
-                   G_GINT64_FORMAT, path, dummy, numel);
+      g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_MISMATCH,
+                   "%s: targets have %u values per window, metadata says %" G_GINT64_FORMAT, path, dummy,
+                   numel);
       return NULL;
     }
   labels = bx_state_dict_require (sd, "pseudo_labels", 1, (gint64[]){ n }, error);
@@ -229,16 +232,17 @@ bx_feature_cache_load (const char *path, const char *expected_key, GError **erro
   f->pseudo_labels = g_new (int, n);
   for (gint64 i = 0; i < n; i++)
     {
-      if (!bx_tensor_get_int64 (labels, (guint64) i, &v) || v < 0 || v >= n_classes)
+      if (!bx_tensor_get_int64 (labels, (guint64)i, &v) || v < 0 || v >= n_classes)
         {
-          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT, "%s: pseudo label %" G_GINT64_FORMAT " is invalid",
-                       path, i);
+          g_set_error (error, BX_IO_ERROR, BX_IO_ERROR_FORMAT,
+                       "%s: pseudo label %" G_GINT64_FORMAT " is invalid", path, i);
           return NULL;
         }
-      f->pseudo_labels[i] = (int) v;
+      f->pseudo_labels[i] = (int)v;
     }
   f->pseudo_confidence = g_new (float, n);
-  if (!bx_state_dict_copy_float (sd, "pseudo_confidence", 1, (gint64[]){ n }, f->pseudo_confidence, (gsize) n, error))
+  if (!bx_state_dict_copy_float (sd, "pseudo_confidence", 1, (gint64[]){ n }, f->pseudo_confidence, (gsize)n,
+                                 error))
     return NULL;
   return g_steal_pointer (&f);
 }
@@ -276,11 +280,12 @@ bx_feature_cache_get (const char *dir, const BxFeatureCacheKey *key, BxModel *ol
       g_clear_error (&local);
     }
   g_atomic_int_inc (&cache_misses);
-  f = bx_pair_features_compute (old_model, new_model, key->head, key->old_prepared, key->new_prepared, key->n, batch,
-                                key->keep_targets, job, error);
+  f = bx_pair_features_compute (old_model, new_model, key->head, key->old_prepared, key->new_prepared, key->n,
+                                batch, key->keep_targets, job, error);
   if (f == NULL)
     return NULL;
   if (g_mkdir_with_parents (dir, 0755) != 0 || !bx_feature_cache_save (path, k, f, &local))
-    g_message ("could not write the feature cache %s: %s", path, local != NULL ? local->message : g_strerror (errno));
+    g_message ("could not write the feature cache %s: %s", path,
+               local != NULL ? local->message : g_strerror (errno));
   return f;
 }

@@ -21,15 +21,16 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
-  const float *old_prepared;  /* (n, old_numel) */
+typedef struct
+{
+  const float *old_prepared; /* (n, old_numel) */
   gsize old_numel;
-  const float *new_prepared;  /* (n, new_numel) */
+  const float *new_prepared; /* (n, new_numel) */
   gsize new_numel;
   guint n;
-  const char *old_sha256;     /* checkpoint hashes */
+  const char *old_sha256; /* checkpoint hashes */
   const char *new_sha256;
-  const char *preprocessing;  /* any text describing the preprocessing, may be NULL */
+  const char *preprocessing; /* any text describing the preprocessing, may be NULL */
   const BxTaskHead *head;
   gboolean keep_targets;
 } BxFeatureCacheKey;
@@ -45,11 +46,13 @@ char *bx_feature_cache_default_dir (void);
  * `hit` (may be NULL) tells whether the cache answered. A cache that cannot
  * be written is only a warning (the features are still returned). */
 BxPairFeatures *bx_feature_cache_get (const char *dir, const BxFeatureCacheKey *key, BxModel *old_model,
-                                      BxModel *new_model, guint batch, gboolean *hit, BxJob *job, GError **error);
+                                      BxModel *new_model, guint batch, gboolean *hit, BxJob *job,
+                                      GError **error);
 
 /* Lower level: read / write one entry file. */
 BxPairFeatures *bx_feature_cache_load (const char *path, const char *expected_key, GError **error);
-gboolean bx_feature_cache_save (const char *path, const char *key, const BxPairFeatures *features, GError **error);
+gboolean bx_feature_cache_save (const char *path, const char *key, const BxPairFeatures *features,
+                                GError **error);
 
 /* Number of lookups answered from disk in this process (for tests and --json). */
 guint bx_feature_cache_hits (void);

@@ -17,20 +17,24 @@
 #include "recording/bx-labels-io.h"
 #include "recording/bx-recording.h"
 
+/* clang-format off */
 G_DEFINE_QUARK (bx-run-error-quark, bx_run_error)
+/* clang-format on */
 
 #define FORWARD_BATCH_DEFAULT 16
 
-typedef struct {
+typedef struct
+{
   BxModel *model;
-  char *family;           /* resolved family name */
+  char *family; /* resolved family name */
   char *path;
   char *sha256;
-  int prep_ndim;          /* prepared per-sample shape, 0 while unset */
+  int prep_ndim; /* prepared per-sample shape, 0 while unset */
   gint64 prep_shape[8];
 } RunModel;
 
-struct _BxRun {
+struct _BxRun
+{
   const BxRunOptions *opt;
   BxJob *job;
   RunModel old_m, new_m;
@@ -43,14 +47,14 @@ struct _BxRun {
   int m, l;
   int *pred_labels;
   float *pred_conf;
-  double *pred_onsets;       /* seconds from the recording start */
-  double pred_step;          /* seconds between window onsets */
-  GDateTime *pred_start;     /* recording start (EDF+ output), or NULL */
-  int *test_labels;          /* from windows cut out of recordings, or NULL */
+  double *pred_onsets;   /* seconds from the recording start */
+  double pred_step;      /* seconds between window onsets */
+  GDateTime *pred_start; /* recording start (EDF+ output), or NULL */
+  int *test_labels;      /* from windows cut out of recordings, or NULL */
   guint n_pred;
   BxManifest *manifest;
-  gboolean from_windows;     /* inputs came from recordings */
-  float *pair_old_prep;      /* prepared old-modality pair windows (randreal_P) */
+  gboolean from_windows; /* inputs came from recordings */
+  float *pair_old_prep;  /* prepared old-modality pair windows (randreal_P) */
   guint n_pair;
   BxMetrics *metrics;
   JsonObject *summary;
@@ -78,10 +82,11 @@ void
 bx_run_options_clear (BxRunOptions *opt)
 {
   char **strings[] = {
-    &opt->old_family, &opt->old_checkpoint, &opt->new_family, &opt->new_checkpoint, &opt->old_npy, &opt->new_npy,
-    &opt->labels, &opt->train_old_npy, &opt->train_labels, &opt->pair_old_npy, &opt->pair_new_npy,
-    &opt->test_new_npy, &opt->test_labels, &opt->classes, &opt->head_in, &opt->head_out, &opt->cache_dir,
-    &opt->prototype_init, &opt->init_bridge, &opt->output, &opt->bridge, &opt->manifest, &opt->stage_set,
+    &opt->old_family,   &opt->old_checkpoint, &opt->new_family,     &opt->new_checkpoint, &opt->old_npy,
+    &opt->new_npy,      &opt->labels,         &opt->train_old_npy,  &opt->train_labels,   &opt->pair_old_npy,
+    &opt->pair_new_npy, &opt->test_new_npy,   &opt->test_labels,    &opt->classes,        &opt->head_in,
+    &opt->head_out,     &opt->cache_dir,      &opt->prototype_init, &opt->init_bridge,    &opt->output,
+    &opt->bridge,       &opt->manifest,       &opt->stage_set,
   };
   for (gsize i = 0; i < G_N_ELEMENTS (strings); i++)
     g_clear_pointer (strings[i], g_free);
@@ -178,7 +183,8 @@ load_one_model (RunModel *rm, const char *family_name, const char *path, const c
   if (family_name != NULL && !bx_model_family_from_name (family_name, &family))
     {
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
-                   "--%s-model '%s' is not one of labram, hubert-ecg, papagei, normwear, auto", which, family_name);
+                   "--%s-model '%s' is not one of labram, hubert-ecg, papagei, normwear, auto", which,
+                   family_name);
       return FALSE;
     }
   if (rm->model != NULL && g_strcmp0 (rm->path, path) == 0)
@@ -217,11 +223,11 @@ prepare_raw (RunModel *rm, const float *raw, guint n, int raw_ndim, const gint64
   int ndim = 0;
   float *prep;
 
-  prep = bx_model_prepare (rm->model, raw, (int) n, raw_ndim, raw_shape, &ndim, shape, &local);
+  prep = bx_model_prepare (rm->model, raw, (int)n, raw_ndim, raw_shape, &ndim, shape, &local);
   if (prep == NULL)
     {
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: not an input of the %s model: %s", name, rm->family,
-                   local->message);
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: not an input of the %s model: %s", name,
+                   rm->family, local->message);
       return NULL;
     }
   if (rm->prep_ndim == 0)
@@ -232,15 +238,15 @@ prepare_raw (RunModel *rm, const float *raw, guint n, int raw_ndim, const gint64
           return g_free (prep), NULL;
         }
       rm->prep_ndim = ndim;
-      memcpy (rm->prep_shape, shape, sizeof (gint64) * (gsize) ndim);
+      memcpy (rm->prep_shape, shape, sizeof (gint64) * (gsize)ndim);
     }
-  else if (ndim != rm->prep_ndim || memcmp (shape, rm->prep_shape, sizeof (gint64) * (gsize) ndim) != 0)
+  else if (ndim != rm->prep_ndim || memcmp (shape, rm->prep_shape, sizeof (gint64) * (gsize)ndim) != 0)
     {
-      g_autofree char *have = bx_shape_to_string ((guint) ndim, shape);
-      g_autofree char *want = bx_shape_to_string ((guint) rm->prep_ndim, rm->prep_shape);
+      g_autofree char *have = bx_shape_to_string ((guint)ndim, shape);
+      g_autofree char *want = bx_shape_to_string ((guint)rm->prep_ndim, rm->prep_shape);
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT,
-                   "%s: windows prepare to %s for the %s model, but earlier inputs (or the bridge) had %s", name, have,
-                   rm->family, want);
+                   "%s: windows prepare to %s for the %s model, but earlier inputs (or the bridge) had %s",
+                   name, have, rm->family, want);
       return g_free (prep), NULL;
     }
   return prep;
@@ -260,19 +266,21 @@ load_prepared (RunModel *rm, const char *path, guint *n_out, GError **error)
   if (t->ndim < 2 || t->shape[0] < 1)
     {
       g_autofree char *s = bx_shape_to_string (t->ndim, t->shape);
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: shape %s, expected (N, model input dims…)", path, s);
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: shape %s, expected (N, model input dims…)",
+                   path, s);
       return NULL;
     }
   raw = bx_tensor_to_float (t, NULL);
   for (guint64 i = 0; i < t->numel; i++)
     if (!isfinite (raw[i]))
       {
-        g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: element %" G_GUINT64_FORMAT " is not finite", path, i);
+        g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT,
+                     "%s: element %" G_GUINT64_FORMAT " is not finite", path, i);
         return NULL;
       }
-  prep = prepare_raw (rm, raw, (guint) t->shape[0], (int) t->ndim - 1, t->shape + 1, path, error);
+  prep = prepare_raw (rm, raw, (guint)t->shape[0], (int)t->ndim - 1, t->shape + 1, path, error);
   if (prep != NULL)
-    *n_out = (guint) t->shape[0];
+    *n_out = (guint)t->shape[0];
   return prep;
 }
 
@@ -306,7 +314,8 @@ window_seconds (const BxRun *run)
 /* Windows of the manifest entries with `role` (or of `recording`), with the
  * old and/or new model's side, in that order. */
 static BxWindowSet *
-cut_windows (BxRun *run, guint role, gboolean old_side, gboolean new_side, BxRecording *recording, GError **error)
+cut_windows (BxRun *run, guint role, gboolean old_side, gboolean new_side, BxRecording *recording,
+             GError **error)
 {
   const BxRunOptions *opt = run->opt;
   BxWindowParams params;
@@ -326,12 +335,12 @@ cut_windows (BxRun *run, guint role, gboolean old_side, gboolean new_side, BxRec
       BxStageSet stage_set;
       if (!bx_stage_set_from_string (opt->stage_set, &stage_set))
         {
-          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "--stage-set '%s' is not aasm, rk or sleep-wake",
-                       opt->stage_set);
+          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
+                       "--stage-set '%s' is not aasm, rk or sleep-wake", opt->stage_set);
           return NULL;
         }
       params.use_stage_set = TRUE;
-      params.stage_set = (int) stage_set;
+      params.stage_set = (int)stage_set;
     }
   if (recording != NULL)
     set = bx_windows_from_recording (recording, &params, run->job, error);
@@ -347,7 +356,7 @@ cut_windows (BxRun *run, guint role, gboolean old_side, gboolean new_side, BxRec
                    recording != NULL ? "the recording" : opt->manifest, params.window_seconds, set->n_skipped,
                    set->skip_reasons != NULL && set->skip_reasons->len > 0 ? ": " : "",
                    set->skip_reasons != NULL && set->skip_reasons->len > 0
-                       ? (const char *) g_ptr_array_index (set->skip_reasons, 0)
+                       ? (const char *)g_ptr_array_index (set->skip_reasons, 0)
                        : "");
       bx_window_set_free (set);
       return NULL;
@@ -359,8 +368,8 @@ cut_windows (BxRun *run, guint role, gboolean old_side, gboolean new_side, BxRec
 static float *
 prepare_side (RunModel *rm, const BxWindowSet *set, guint side, const char *what, GError **error)
 {
-  return prepare_raw (rm, set->side[side].data, set->n_windows, set->side[side].raw_ndim, set->side[side].raw_shape,
-                      what, error);
+  return prepare_raw (rm, set->side[side].data, set->n_windows, set->side[side].raw_ndim,
+                      set->side[side].raw_shape, what, error);
 }
 
 /* Labels (N,) of any integer or float dtype; -1 = unknown. */
@@ -377,7 +386,8 @@ load_labels (const char *path, guint n, guint *n_classes, GError **error)
   if (t->ndim != 1 || t->shape[0] != n)
     {
       g_autofree char *s = bx_shape_to_string (t->ndim, t->shape);
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: labels have shape %s, expected (%u,)", path, s, n);
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: labels have shape %s, expected (%u,)", path,
+                   s, n);
       return NULL;
     }
   f = bx_tensor_to_float (t, NULL);
@@ -390,10 +400,10 @@ load_labels (const char *path, guint n, guint *n_classes, GError **error)
                        "%s: label %u is %g (expected a class index 0..999, or -1 = unknown)", path, i, f[i]);
           return NULL;
         }
-      labels[i] = (int) f[i];
+      labels[i] = (int)f[i];
       max_label = MAX (max_label, labels[i]);
     }
-  *n_classes = (guint) MAX (max_label + 1, 2);
+  *n_classes = (guint)MAX (max_label + 1, 2);
   return g_steal_pointer (&labels);
 }
 
@@ -411,8 +421,9 @@ settle_class_names (BxRun *run, guint n_classes, GError **error)
     {
       if (g_strv_length (run->class_names) < n_classes)
         {
-          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "the labels have %u classes but --classes names %u",
-                       n_classes, g_strv_length (run->class_names));
+          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT,
+                       "the labels have %u classes but --classes names %u", n_classes,
+                       g_strv_length (run->class_names));
           return FALSE;
         }
       return TRUE;
@@ -436,7 +447,7 @@ json_set_number (JsonObject *o, const char *name, double v)
 static JsonArray *
 json_array_of_floats (const float *x, gsize n)
 {
-  JsonArray *a = json_array_sized_new ((guint) n);
+  JsonArray *a = json_array_sized_new ((guint)n);
 
   for (gsize i = 0; i < n; i++)
     {
@@ -451,7 +462,7 @@ json_array_of_floats (const float *x, gsize n)
 static JsonArray *
 json_array_of_doubles (const double *x, gsize n)
 {
-  JsonArray *a = json_array_sized_new ((guint) n);
+  JsonArray *a = json_array_sized_new ((guint)n);
 
   for (gsize i = 0; i < n; i++)
     {
@@ -518,20 +529,23 @@ head_load (BxRun *run, const char *path, GError **error)
   w = bx_state_dict_lookup (sd, "head.weight");
   if (w == NULL || w->ndim != 2 || w->shape[0] < 1 || w->shape[1] < 1)
     {
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: no (classes, features) tensor 'head.weight'", path);
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: no (classes, features) tensor 'head.weight'",
+                   path);
       return NULL;
     }
-  head = bx_task_head_new ((guint) w->shape[1], (guint) w->shape[0], 0);
+  head = bx_task_head_new ((guint)w->shape[1], (guint)w->shape[0], 0);
   if (!bx_state_dict_copy_float (sd, "head.weight", 2, w->shape, head->weight, w->numel, error)
       || !bx_state_dict_copy_float (sd, "head.bias", 1, w->shape, head->bias, head->n_classes, error))
     return NULL;
   sha = bx_state_dict_get_metadata (sd, "old_model.sha256");
-  if (sha != NULL && run->old_m.sha256 != NULL && strcmp (sha, run->old_m.sha256) != 0 && !run->opt->allow_mismatch)
+  if (sha != NULL && run->old_m.sha256 != NULL && strcmp (sha, run->old_m.sha256) != 0
+      && !run->opt->allow_mismatch)
     {
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT,
-                   "%s: the head was trained on old model checkpoint sha256 %.12s…, not %s (sha256 %.12s…); use "
-                   "--allow-checkpoint-mismatch to use it anyway",
-                   path, sha, run->old_m.path, run->old_m.sha256);
+      g_set_error (
+          error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT,
+          "%s: the head was trained on old model checkpoint sha256 %.12s…, not %s (sha256 %.12s…); use "
+          "--allow-checkpoint-mismatch to use it anyway",
+          path, sha, run->old_m.path, run->old_m.sha256);
       return NULL;
     }
   names = bx_state_dict_get_metadata (sd, "class_names");
@@ -568,10 +582,11 @@ bx_run_head (BxRun *run, GError **error)
         return FALSE;
       /* Before any input the layer shapes are unknown; features check again. */
       if (run->old_m.prep_ndim > 0
-          && run->head->n_features != (guint) bx_model_feature_dim (run->old_m.model, L - 1, FALSE))
+          && run->head->n_features != (guint)bx_model_feature_dim (run->old_m.model, L - 1, FALSE))
         {
-          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: head takes %u features, the old model gives %d",
-                       opt->head_in, run->head->n_features, bx_model_feature_dim (run->old_m.model, L - 1, FALSE));
+          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT,
+                       "%s: head takes %u features, the old model gives %d", opt->head_in,
+                       run->head->n_features, bx_model_feature_dim (run->old_m.model, L - 1, FALSE));
           return FALSE;
         }
       json_object_set_string_member (o, "imported", opt->head_in);
@@ -615,12 +630,12 @@ bx_run_head (BxRun *run, GError **error)
       if (!settle_class_names (run, n_classes, error))
         return FALSE;
       n_classes = MAX (n_classes, g_strv_length (run->class_names));
-      d = (guint) bx_model_feature_dim (run->old_m.model, L - 1, FALSE);
-      pooled = g_new (float, (gsize) n * d);
+      d = (guint)bx_model_feature_dim (run->old_m.model, L - 1, FALSE);
+      pooled = g_new (float, (gsize)n *d);
       slots = g_new0 (float *, L);
       slots[L - 1] = pooled;
-      if (!bx_model_pooled_outputs (run->old_m.model, prep, n, (guint) opt->batch_forward, L - 1, slots, run->job,
-                                    "head-features", error))
+      if (!bx_model_pooled_outputs (run->old_m.model, prep, n, (guint)opt->batch_forward, L - 1, slots,
+                                    run->job, "head-features", error))
         return FALSE;
       /* Unknown labels (-1) carry no supervision: train on the others. */
       {
@@ -628,7 +643,7 @@ bx_run_head (BxRun *run, GError **error)
         for (guint i = 0; i < n; i++)
           if (labels[i] >= 0)
             {
-              memmove (pooled + (gsize) k * d, pooled + (gsize) i * d, sizeof (float) * d);
+              memmove (pooled + (gsize)k * d, pooled + (gsize)i * d, sizeof (float) * d);
               labels[k++] = labels[i];
             }
         if (k == 0)
@@ -639,11 +654,11 @@ bx_run_head (BxRun *run, GError **error)
         n = k;
       }
       bx_task_head_params_init (&params);
-      params.epochs = (guint) MAX (1, opt->head_epochs);
-      params.learning_rate = (float) opt->head_lr;
-      params.seed = (guint64) opt->seed;
+      params.epochs = (guint)MAX (1, opt->head_epochs);
+      params.learning_rate = (float)opt->head_lr;
+      params.seed = (guint64)opt->seed;
       params.class_weights = BX_CLASS_WEIGHTS_INVERSE_COUNT;
-      run->head = bx_task_head_new (d, n_classes, (guint64) opt->seed);
+      run->head = bx_task_head_new (d, n_classes, (guint64)opt->seed);
       losses = g_new0 (float, params.epochs);
       if (!bx_task_head_fit (run->head, pooled, labels, n, &params, losses, run->job, error))
         return FALSE;
@@ -658,7 +673,7 @@ bx_run_head (BxRun *run, GError **error)
         bx_task_head_predict (run->head, pooled, n, pred, NULL);
         for (guint i = 0; i < n; i++)
           ok += pred[i] == labels[i];
-        json_set_number (o, "train_accuracy", (double) ok / n);
+        json_set_number (o, "train_accuracy", (double)ok / n);
       }
     }
   if (run->head->class_names == NULL)
@@ -695,7 +710,7 @@ preprocessing_json (const BxRun *run)
     {
       json_set_number (o, "window_seconds", window_seconds (run));
       json_set_number (o, "step_seconds",
-                                     run->opt->step_seconds > 0 ? run->opt->step_seconds : window_seconds (run));
+                       run->opt->step_seconds > 0 ? run->opt->step_seconds : window_seconds (run));
       json_object_set_string_member (o, "old_recipe", run->old_m.family);
       json_object_set_string_member (o, "new_recipe", run->new_m.family);
     }
@@ -728,7 +743,8 @@ bx_run_features (BxRun *run, gboolean keep_targets, GError **error)
   if (opt->manifest != NULL && (old_path == NULL || new_path == NULL))
     {
       g_autoptr (BxWindowSet) set = cut_windows (run, BX_ROLE_PAIR, TRUE, TRUE, NULL, error);
-      if (set == NULL || set->n_sides != 2 || (old_prep = prepare_side (&run->old_m, set, 0, "pair windows", error)) == NULL
+      if (set == NULL || set->n_sides != 2
+          || (old_prep = prepare_side (&run->old_m, set, 0, "pair windows", error)) == NULL
           || (new_prep = prepare_side (&run->new_m, set, 1, "pair windows", error)) == NULL)
         return FALSE;
       n_old = n_new = set->n_windows;
@@ -737,7 +753,8 @@ bx_run_features (BxRun *run, gboolean keep_targets, GError **error)
   else if (old_path == NULL || new_path == NULL)
     {
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
-                   "paired windows need --pair-old-npy and --pair-new-npy (or --old-npy and --new-npy, or --manifest)");
+                   "paired windows need --pair-old-npy and --pair-new-npy (or --old-npy and --new-npy, or "
+                   "--manifest)");
       return FALSE;
     }
   else if ((old_prep = load_prepared (&run->old_m, old_path, &n_old, error)) == NULL
@@ -745,29 +762,30 @@ bx_run_features (BxRun *run, gboolean keep_targets, GError **error)
     return FALSE;
   if (n_old != n_new)
     {
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s has %u windows but %s has %u: pairs must match",
-                   old_path, n_old, new_path, n_new);
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT,
+                   "%s has %u windows but %s has %u: pairs must match", old_path, n_old, new_path, n_new);
       return FALSE;
     }
   prep_text = preprocessing_json (run);
   g_clear_pointer (&run->features, bx_pair_features_free);
   g_free (run->pair_old_prep);
-  run->pair_old_prep
-      = g_memdup2 (old_prep, sizeof (float) * n_old * (gsize) bx_model_layer_numel (run->old_m.model, -1, TRUE));
+  run->pair_old_prep = g_memdup2 (old_prep, sizeof (float) * n_old
+                                                * (gsize)bx_model_layer_numel (run->old_m.model, -1, TRUE));
   run->n_pair = n_old;
   if (opt->no_cache)
     {
-      run->features = bx_pair_features_compute (run->old_m.model, run->new_m.model, run->head, old_prep, new_prep,
-                                                n_old, (guint) opt->batch_forward, keep_targets, run->job, error);
+      run->features
+          = bx_pair_features_compute (run->old_m.model, run->new_m.model, run->head, old_prep, new_prep,
+                                      n_old, (guint)opt->batch_forward, keep_targets, run->job, error);
       run->cache_hit = FALSE;
     }
   else
     {
       BxFeatureCacheKey key = {
         .old_prepared = old_prep,
-        .old_numel = (gsize) bx_model_layer_numel (run->old_m.model, -1, TRUE),
+        .old_numel = (gsize)bx_model_layer_numel (run->old_m.model, -1, TRUE),
         .new_prepared = new_prep,
-        .new_numel = (gsize) bx_model_layer_numel (run->new_m.model, -1, TRUE),
+        .new_numel = (gsize)bx_model_layer_numel (run->new_m.model, -1, TRUE),
         .n = n_old,
         .old_sha256 = run->old_m.sha256,
         .new_sha256 = run->new_m.sha256,
@@ -777,7 +795,7 @@ bx_run_features (BxRun *run, gboolean keep_targets, GError **error)
       };
       g_autofree char *k = bx_feature_cache_key (&key);
       run->features = bx_feature_cache_get (opt->cache_dir, &key, run->old_m.model, run->new_m.model,
-                                            (guint) opt->batch_forward, &run->cache_hit, run->job, error);
+                                            (guint)opt->batch_forward, &run->cache_hit, run->job, error);
       json_object_set_string_member (o, "cache_key", k);
     }
   if (run->features == NULL)
@@ -805,8 +823,8 @@ search_object (const BxPositionSearch *s)
 {
   JsonObject *o = json_object_new ();
 
-  json_object_set_array_member (o, "probe_f1", json_array_of_doubles (s->probe_f1, (gsize) s->n_new_layers));
-  json_object_set_array_member (o, "cka", json_array_of_doubles (s->cka, (gsize) s->n_old_layers));
+  json_object_set_array_member (o, "probe_f1", json_array_of_doubles (s->probe_f1, (gsize)s->n_new_layers));
+  json_object_set_array_member (o, "cka", json_array_of_doubles (s->cka, (gsize)s->n_old_layers));
   json_object_set_int_member (o, "input_layer", s->input_layer);
   json_object_set_int_member (o, "output_layer", s->output_layer);
   return o;
@@ -829,8 +847,9 @@ bx_run_search (BxRun *run, GError **error)
     {
       if (run->opt->input_layer >= run->search->n_new_layers)
         {
-          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "--input-layer %d: the new model has %d layers",
-                       run->opt->input_layer, run->search->n_new_layers);
+          g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
+                       "--input-layer %d: the new model has %d layers", run->opt->input_layer,
+                       run->search->n_new_layers);
           return FALSE;
         }
       if (!bx_position_search_set_input_layer (run->search, run->features, run->opt->input_layer, error))
@@ -873,11 +892,11 @@ init_real_prototypes (BxRun *run, BxProtoBridge *bridge, GError **error)
 {
   BxModel *old = run->old_m.model;
   g_autoptr (BxModelContext) ctx = bx_model_context_new ();
-  gsize in_numel = (gsize) bx_model_layer_numel (old, -1, TRUE);
-  gsize l_numel = (gsize) bx_model_layer_numel (old, run->l, TRUE);
-  guint n = MIN (run->n_pair, 64u), batch = (guint) MAX (1, run->opt->batch_forward);
+  gsize in_numel = (gsize)bx_model_layer_numel (old, -1, TRUE);
+  gsize l_numel = (gsize)bx_model_layer_numel (old, run->l, TRUE);
+  guint n = MIN (run->n_pair, 64u), batch = (guint)MAX (1, run->opt->batch_forward);
   gsize per = l_numel / bridge->d_old;
-  g_autofree float *acts = g_new (float, (gsize) n * l_numel);
+  g_autofree float *acts = g_new (float, (gsize)n *l_numel);
   g_autofree float *vectors = NULL;
 
   if (run->pair_old_prep == NULL || n == 0)
@@ -889,21 +908,21 @@ init_real_prototypes (BxRun *run, BxProtoBridge *bridge, GError **error)
     {
       guint b = MIN (batch, n - start);
       if (!bx_job_check (run->job, error)
-          || !bx_model_forward (old, ctx, (int) b, BX_MODEL_FROM_PREPARED, run->l,
-                                run->pair_old_prep + (gsize) start * in_numel, acts + (gsize) start * l_numel, NULL,
-                                FALSE, error))
+          || !bx_model_forward (old, ctx, (int)b, BX_MODEL_FROM_PREPARED, run->l,
+                                run->pair_old_prep + (gsize)start * in_numel, acts + (gsize)start * l_numel,
+                                NULL, FALSE, error))
         return FALSE;
     }
   if (g_strcmp0 (run->old_m.family, "papagei") == 0)
     {
-      vectors = g_new (float, (gsize) n * l_numel);
+      vectors = g_new (float, (gsize)n *l_numel);
       for (guint i = 0; i < n; i++)
         for (gsize t = 0; t < per; t++)
           for (guint d = 0; d < bridge->d_old; d++)
-            vectors[((gsize) i * per + t) * bridge->d_old + d] = acts[(gsize) i * l_numel + (gsize) d * per + t];
+            vectors[((gsize)i * per + t) * bridge->d_old + d] = acts[(gsize)i * l_numel + (gsize)d * per + t];
     }
-  return bx_proto_bridge_init_real (bridge, vectors != NULL ? vectors : acts, (gsize) n * per,
-                                    (guint64) run->opt->seed, error);
+  return bx_proto_bridge_init_real (bridge, vectors != NULL ? vectors : acts, (gsize)n * per,
+                                    (guint64)run->opt->seed, error);
 }
 
 gboolean
@@ -940,20 +959,21 @@ bx_run_train (BxRun *run, const char *path, GError **error)
       g_autoptr (BxBridgeFile) init = bx_bridge_file_read (opt->init_bridge, error);
       BxProtoBridge *b;
       if (init == NULL
-          || !bx_bridge_file_check_model (init, TRUE, run->old_m.family, run->old_m.sha256, opt->allow_mismatch, NULL,
-                                          error)
-          || !bx_bridge_file_check_model (init, FALSE, run->new_m.family, run->new_m.sha256, opt->allow_mismatch,
-                                          NULL, error))
+          || !bx_bridge_file_check_model (init, TRUE, run->old_m.family, run->old_m.sha256,
+                                          opt->allow_mismatch, NULL, error)
+          || !bx_bridge_file_check_model (init, FALSE, run->new_m.family, run->new_m.sha256,
+                                          opt->allow_mismatch, NULL, error))
         return FALSE;
       b = init->bridge;
-      if (init->input_layer != run->m || init->output_layer != run->l || b->d_new != d_new || b->d_old != d_old
-          || b->n_tokens != T || b->layout != layout)
+      if (init->input_layer != run->m || init->output_layer != run->l || b->d_new != d_new
+          || b->d_old != d_old || b->n_tokens != T || b->layout != layout)
         {
           g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_MISMATCH,
-                       "%s: bridge at m = %d, l = %d (d_new %u, d_old %u, T %u) does not fit m = %d, l = %d (d_new %u, "
+                       "%s: bridge at m = %d, l = %d (d_new %u, d_old %u, T %u) does not fit m = %d, l = %d "
+                       "(d_new %u, "
                        "d_old %u, T %u)",
-                       opt->init_bridge, init->input_layer, init->output_layer, b->d_new, b->d_old, b->n_tokens, run->m,
-                       run->l, d_new, d_old, T);
+                       opt->init_bridge, init->input_layer, init->output_layer, b->d_new, b->d_old,
+                       b->n_tokens, run->m, run->l, d_new, d_old, T);
           return FALSE;
         }
       file->bridge = g_steal_pointer (&init->bridge);
@@ -973,29 +993,31 @@ bx_run_train (BxRun *run, const char *path, GError **error)
           g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "--rank and --prototypes must be at least 1");
           return FALSE;
         }
-      file->bridge = bx_proto_bridge_new (d_new, d_old, (guint) opt->rank, (guint) opt->prototypes, T, layout,
-                                          (guint64) opt->seed);
-      if (g_strcmp0 (opt->prototype_init, "randreal") == 0 && !init_real_prototypes (run, file->bridge, error))
+      file->bridge = bx_proto_bridge_new (d_new, d_old, (guint)opt->rank, (guint)opt->prototypes, T, layout,
+                                          (guint64)opt->seed);
+      if (g_strcmp0 (opt->prototype_init, "randreal") == 0
+          && !init_real_prototypes (run, file->bridge, error))
         return FALSE;
     }
   bx_bridge_train_params_init (&params);
-  params.epochs = (guint) MAX (1, opt->epochs);
-  params.batch_size = (guint) MAX (1, opt->batch);
-  params.learning_rate = (float) opt->lr;
-  params.seed = (guint64) opt->seed;
+  params.epochs = (guint)MAX (1, opt->epochs);
+  params.batch_size = (guint)MAX (1, opt->batch);
+  params.learning_rate = (float)opt->lr;
+  params.seed = (guint64)opt->seed;
   n_steps = params.epochs * ((run->features->n + params.batch_size - 1) / params.batch_size);
   epoch_losses = g_new0 (float, params.epochs);
   step_losses = g_new0 (float, n_steps);
   t0 = g_get_monotonic_time ();
   if (!bx_bridge_train (run->old_m.model, run->l, file->bridge, run->features->new_pooled[run->m],
-                        run->features->targets, run->features->n, &params, epoch_losses, step_losses, run->job, error))
+                        run->features->targets, run->features->n, &params, epoch_losses, step_losses,
+                        run->job, error))
     return FALSE;
   seconds = (g_get_monotonic_time () - t0) / 1e6;
 
   json_object_set_int_member (training, "epochs", params.epochs);
   json_object_set_int_member (training, "batch_size", params.batch_size);
   json_set_number (training, "learning_rate", params.learning_rate);
-  json_object_set_int_member (training, "seed", (gint64) params.seed);
+  json_object_set_int_member (training, "seed", (gint64)params.seed);
   json_object_set_int_member (training, "windows", run->features->n);
   json_object_set_int_member (training, "steps", n_steps);
   json_set_number (training, "first_loss", step_losses[0]);
@@ -1005,18 +1027,20 @@ bx_run_train (BxRun *run, const char *path, GError **error)
   json_set_number (training, "seconds", seconds);
   json_set_number (training, "steps_per_second", seconds > 0 ? n_steps / seconds : 0.0);
   json_object_set_string_member (training, "prototype_init",
-                                 opt->init_bridge != NULL ? "bridge-file"
+                                 opt->init_bridge != NULL                           ? "bridge-file"
                                  : g_strcmp0 (opt->prototype_init, "randreal") == 0 ? "randreal"
                                                                                     : "rand");
   if (opt->init_bridge != NULL)
     json_object_set_string_member (training, "init_bridge", opt->init_bridge);
 
-  file->head = run->head;  /* borrowed until the end of this function */
+  file->head = run->head; /* borrowed until the end of this function */
   fill_model_info (&file->old_model, &run->old_m);
   fill_model_info (&file->new_model, &run->new_m);
   file->input_layer = run->m;
   file->output_layer = run->l;
-  file->window_seconds = opt->window_seconds > 0 ? opt->window_seconds : run->from_windows ? window_seconds (run) : 0;
+  file->window_seconds = opt->window_seconds > 0 ? opt->window_seconds
+                         : run->from_windows     ? window_seconds (run)
+                                                 : 0;
   file->preprocessing_json = preprocessing_json (run);
   file->training_json = json_object_text (training);
   if (run->search != NULL)
@@ -1042,12 +1066,13 @@ bx_run_train (BxRun *run, const char *path, GError **error)
   json_object_set_int_member (training, "rank", file->bridge->rank);
   json_object_set_int_member (training, "prototypes", file->bridge->n_prototypes);
   json_object_set_int_member (training, "tokens", file->bridge->n_tokens);
-  json_object_set_int_member (training, "parameters", (gint64) bx_proto_bridge_n_params (file->bridge));
+  json_object_set_int_member (training, "parameters", (gint64)bx_proto_bridge_n_params (file->bridge));
   json_object_set_object_member (run->summary, "train", json_object_ref (training));
 
   /* Keep the trained bridge for predict: the head stays owned by the run. */
   file->head = bx_task_head_new (run->head->n_features, run->head->n_classes, 0);
-  memcpy (file->head->weight, run->head->weight, sizeof (float) * run->head->n_features * run->head->n_classes);
+  memcpy (file->head->weight, run->head->weight,
+          sizeof (float) * run->head->n_features * run->head->n_classes);
   memcpy (file->head->bias, run->head->bias, sizeof (float) * run->head->n_classes);
   file->head->class_names = g_strdupv (run->head->class_names);
   g_clear_pointer (&run->bridge, bx_bridge_file_free);
@@ -1068,8 +1093,9 @@ shape_from_json (const char *json, const char *member, RunModel *rm, GError **er
 
   if (!json_parser_load_from_data (parser, json, -1, error))
     return FALSE;
-  o = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ? json_node_get_object (json_parser_get_root (parser))
-                                                              : NULL;
+  o = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
+          ? json_node_get_object (json_parser_get_root (parser))
+          : NULL;
   a = o != NULL && json_object_has_member (o, member) ? json_object_get_array_member (o, member) : NULL;
   nd = a != NULL ? json_array_get_length (a) : 0;
   if (nd == 0 || nd > 6)
@@ -1080,9 +1106,9 @@ shape_from_json (const char *json, const char *member, RunModel *rm, GError **er
     }
   for (guint i = 0; i < nd; i++)
     shape[i] = json_array_get_int_element (a, i);
-  if (!bx_model_set_input_shape (rm->model, (int) nd, shape, error))
+  if (!bx_model_set_input_shape (rm->model, (int)nd, shape, error))
     return FALSE;
-  rm->prep_ndim = (int) nd;
+  rm->prep_ndim = (int)nd;
   memcpy (rm->prep_shape, shape, sizeof (gint64) * nd);
   return TRUE;
 }
@@ -1101,8 +1127,8 @@ bx_run_use_bridge (BxRun *run, const char *path, GError **error)
     return FALSE;
   if (!bx_bridge_file_check_model (file, TRUE, run->old_m.family, run->old_m.sha256, run->opt->allow_mismatch,
                                    &warn_old, error)
-      || !bx_bridge_file_check_model (file, FALSE, run->new_m.family, run->new_m.sha256, run->opt->allow_mismatch,
-                                      &warn_new, error))
+      || !bx_bridge_file_check_model (file, FALSE, run->new_m.family, run->new_m.sha256,
+                                      run->opt->allow_mismatch, &warn_new, error))
     return FALSE;
   if (warn_old != NULL)
     g_printerr ("bioxbridge-cli: warning: %s\n", warn_old);
@@ -1121,20 +1147,22 @@ bx_run_use_bridge (BxRun *run, const char *path, GError **error)
     }
   bx_bridge_geometry (run->old_m.model, file->output_layer, &d_old, &T, &layout);
   if (d_old != file->bridge->d_old || T != file->bridge->n_tokens || layout != file->bridge->layout
-      || file->bridge->d_new != (guint) bx_model_feature_dim (run->new_m.model, file->input_layer, FALSE)
+      || file->bridge->d_new != (guint)bx_model_feature_dim (run->new_m.model, file->input_layer, FALSE)
       || file->head->n_features
-             != (guint) bx_model_feature_dim (run->old_m.model, bx_model_get_n_layers (run->old_m.model) - 1, FALSE))
+             != (guint)bx_model_feature_dim (run->old_m.model, bx_model_get_n_layers (run->old_m.model) - 1,
+                                             FALSE))
     {
       g_set_error (error, BX_BRIDGE_FILE_ERROR, BX_BRIDGE_FILE_ERROR_MISMATCH,
-                   "%s: the bridge's shapes do not fit the given models at m = %d, l = %d", path, file->input_layer,
-                   file->output_layer);
+                   "%s: the bridge's shapes do not fit the given models at m = %d, l = %d", path,
+                   file->input_layer, file->output_layer);
       return FALSE;
     }
   run->m = file->input_layer;
   run->l = file->output_layer;
   g_clear_pointer (&run->head, bx_task_head_free);
   run->head = bx_task_head_new (file->head->n_features, file->head->n_classes, 0);
-  memcpy (run->head->weight, file->head->weight, sizeof (float) * file->head->n_features * file->head->n_classes);
+  memcpy (run->head->weight, file->head->weight,
+          sizeof (float) * file->head->n_features * file->head->n_classes);
   memcpy (run->head->bias, file->head->bias, sizeof (float) * file->head->n_classes);
   run->head->class_names = g_strdupv (file->head->class_names);
   g_strfreev (run->class_names);
@@ -1155,22 +1183,22 @@ write_labels (BxRun *run, const char *path, GError **error)
 {
   double step = run->pred_step > 0 ? run->pred_step : 1.0;
   g_autoptr (BxHypnogram) hyp = NULL;
-  g_autoptr (BxLabelMap) map = bx_label_map_new_classes ((const char *const *) run->head->class_names,
-                                                         run->head->n_classes);
+  g_autoptr (BxLabelMap) map
+      = bx_label_map_new_classes ((const char *const *)run->head->class_names, run->head->n_classes);
   BxLabelWriteOptions wopt = { 0 };
   guint n_epochs = 0;
 
   /* Windows on the grid k · step; skipped windows stay unscored rows. */
   for (guint i = 0; i < run->n_pred; i++)
-    n_epochs = MAX (n_epochs, (guint) lround (run->pred_onsets[i] / step) + 1);
+    n_epochs = MAX (n_epochs, (guint)lround (run->pred_onsets[i] / step) + 1);
   hyp = bx_hypnogram_new (0.0, step, n_epochs);
   bx_hypnogram_ensure_confidence (hyp);
   for (guint e = 0; e < n_epochs; e++)
     hyp->confidence[e] = NAN;
   for (guint i = 0; i < run->n_pred; i++)
     {
-      guint e = (guint) lround (run->pred_onsets[i] / step);
-      hyp->stages[e] = (gint8) run->pred_labels[i];
+      guint e = (guint)lround (run->pred_onsets[i] / step);
+      hyp->stages[e] = (gint8)run->pred_labels[i];
       hyp->confidence[e] = run->pred_conf[i];
     }
   wopt.format = BX_LABEL_FORMAT_AUTO;
@@ -1191,7 +1219,8 @@ bx_run_predict (BxRun *run, const char *input, const char *labels_out, GError **
   json_object_set_object_member (run->summary, "predict", o);
   if (run->bridge == NULL)
     {
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "predict needs a bridge (--bridge FILE or a trained one)");
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
+                   "predict needs a bridge (--bridge FILE or a trained one)");
       return FALSE;
     }
   g_clear_pointer (&run->test_labels, g_free);
@@ -1214,7 +1243,8 @@ bx_run_predict (BxRun *run, const char *input, const char *labels_out, GError **
   else if (path == NULL)
     {
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
-                   "predict needs new-modality windows (--test-new-npy, a recording, or --manifest with test entries)");
+                   "predict needs new-modality windows (--test-new-npy, a recording, or --manifest with test "
+                   "entries)");
       return FALSE;
     }
   g_free (run->pred_onsets);
@@ -1232,9 +1262,10 @@ bx_run_predict (BxRun *run, const char *input, const char *labels_out, GError **
       if ((prep = load_prepared (&run->new_m, path, &n, error)) == NULL)
         return FALSE;
       /* Prepared windows carry no time: consecutive windows of --window seconds. */
-      run->pred_step = window_seconds (run) > 0 && (run->opt->window_seconds > 0 || run->bridge->window_seconds > 0)
-                           ? window_seconds (run)
-                           : 1.0;
+      run->pred_step
+          = window_seconds (run) > 0 && (run->opt->window_seconds > 0 || run->bridge->window_seconds > 0)
+                ? window_seconds (run)
+                : 1.0;
       run->pred_onsets = g_new (double, n);
       for (guint i = 0; i < n; i++)
         run->pred_onsets[i] = i * run->pred_step;
@@ -1245,12 +1276,12 @@ bx_run_predict (BxRun *run, const char *input, const char *labels_out, GError **
   run->pred_labels = g_new (int, n);
   run->pred_conf = g_new (float, n);
   run->n_pred = n;
-  probs = g_new (float, (gsize) n * C);
-  if (!bx_bridge_predict (run->new_m.model, run->m, run->bridge->bridge, run->old_m.model, run->l, run->head, prep, n,
-                          (guint) run->opt->batch_forward, run->pred_labels, probs, run->job, error))
+  probs = g_new (float, (gsize)n *C);
+  if (!bx_bridge_predict (run->new_m.model, run->m, run->bridge->bridge, run->old_m.model, run->l, run->head,
+                          prep, n, (guint)run->opt->batch_forward, run->pred_labels, probs, run->job, error))
     return FALSE;
   for (guint i = 0; i < n; i++)
-    run->pred_conf[i] = probs[(gsize) i * C + (guint) run->pred_labels[i]];
+    run->pred_conf[i] = probs[(gsize)i * C + (guint)run->pred_labels[i]];
   json_object_set_string_member (o, "input", path);
   json_object_set_int_member (o, "windows", n);
   {
@@ -1301,12 +1332,13 @@ bx_run_evaluate (BxRun *run, GError **error)
   run->metrics = bx_metrics_compute (truth, run->pred_labels, run->n_pred, C, &skipped);
   if (run->metrics == NULL)
     {
-      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: no window has a label in 0..%u", path, C - 1);
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "%s: no window has a label in 0..%u", path,
+                   C - 1);
       return FALSE;
     }
   o = json_object_new ();
   json_object_set_int_member (o, "windows", run->metrics->n_samples);
-  json_object_set_int_member (o, "skipped", (gint64) skipped);
+  json_object_set_int_member (o, "skipped", (gint64)skipped);
   json_set_number (o, "accuracy", run->metrics->accuracy);
   json_set_number (o, "balanced_accuracy", run->metrics->balanced_accuracy);
   json_set_number (o, "cohen_kappa", run->metrics->cohen_kappa);
@@ -1345,7 +1377,8 @@ void
 bx_run_print_summary (const BxRun *run, FILE *out)
 {
   if (run->features != NULL)
-    fprintf (out, "features: %u paired windows (%s)\n", run->features->n, run->cache_hit ? "from cache" : "computed");
+    fprintf (out, "features: %u paired windows (%s)\n", run->features->n,
+             run->cache_hit ? "from cache" : "computed");
   if (run->search != NULL)
     {
       const BxPositionSearch *s = run->search;
@@ -1370,10 +1403,11 @@ bx_run_print_summary (const BxRun *run, FILE *out)
     {
       const BxMetrics *mt = run->metrics;
       guint C = mt->n_classes;
-      fprintf (out,
-               "accuracy           %.4f\nbalanced accuracy  %.4f\nCohen's kappa      %.4f\nmacro F1           "
-               "%.4f\nweighted F1        %.4f\nconfusion (rows = true, columns = predicted)\n",
-               mt->accuracy, mt->balanced_accuracy, mt->cohen_kappa, mt->f1_macro, mt->f1_weighted);
+      fprintf (
+          out,
+          "accuracy           %.4f\nbalanced accuracy  %.4f\nCohen's kappa      %.4f\nmacro F1           "
+          "%.4f\nweighted F1        %.4f\nconfusion (rows = true, columns = predicted)\n",
+          mt->accuracy, mt->balanced_accuracy, mt->cohen_kappa, mt->f1_macro, mt->f1_weighted);
       fprintf (out, "  %10s", "");
       for (guint c = 0; c < C; c++)
         fprintf (out, " %8.8s", run->head->class_names[c]);
@@ -1401,68 +1435,90 @@ bx_run_add_options (GOptionContext *context, BxRunOptions *opt, guint which)
     { NULL },
   };
   const GOptionEntry models[] = {
-    { "old-model", 0, 0, G_OPTION_ARG_STRING, &opt->old_family, "Old-modality model family (labram, hubert-ecg, papagei, normwear, auto)", "FAMILY" },
-    { "old-checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &opt->old_checkpoint, "Old-modality model checkpoint", "FILE" },
+    { "old-model", 0, 0, G_OPTION_ARG_STRING, &opt->old_family,
+      "Old-modality model family (labram, hubert-ecg, papagei, normwear, auto)", "FAMILY" },
+    { "old-checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &opt->old_checkpoint, "Old-modality model checkpoint",
+      "FILE" },
     { "new-model", 0, 0, G_OPTION_ARG_STRING, &opt->new_family, "New-modality model family", "FAMILY" },
-    { "new-checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &opt->new_checkpoint, "New-modality model checkpoint", "FILE" },
+    { "new-checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &opt->new_checkpoint, "New-modality model checkpoint",
+      "FILE" },
     { NULL },
   };
   const GOptionEntry inputs[] = {
-    { "old-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->old_npy, "Old-modality windows (N, ...) for every role not given", "X.npy" },
-    { "new-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->new_npy, "New-modality windows (N, ...) for every role not given", "Y.npy" },
+    { "old-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->old_npy,
+      "Old-modality windows (N, ...) for every role not given", "X.npy" },
+    { "new-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->new_npy,
+      "New-modality windows (N, ...) for every role not given", "Y.npy" },
     { "labels", 0, 0, G_OPTION_ARG_FILENAME, &opt->labels, "Labels (N,) for every role not given", "L.npy" },
-    { "train-old-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->train_old_npy, "Head training windows (old modality)", "X.npy" },
+    { "train-old-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->train_old_npy,
+      "Head training windows (old modality)", "X.npy" },
     { "train-labels", 0, 0, G_OPTION_ARG_FILENAME, &opt->train_labels, "Head training labels", "L.npy" },
-    { "pair-old-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->pair_old_npy, "Paired windows, old modality", "X.npy" },
-    { "pair-new-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->pair_new_npy, "Paired windows, new modality", "Y.npy" },
-    { "test-new-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->test_new_npy, "Test windows, new modality", "Y.npy" },
+    { "pair-old-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->pair_old_npy, "Paired windows, old modality",
+      "X.npy" },
+    { "pair-new-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->pair_new_npy, "Paired windows, new modality",
+      "Y.npy" },
+    { "test-new-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->test_new_npy, "Test windows, new modality",
+      "Y.npy" },
     { "test-labels", 0, 0, G_OPTION_ARG_FILENAME, &opt->test_labels, "Test labels", "L.npy" },
-    { "classes", 0, 0, G_OPTION_ARG_STRING, &opt->classes, "Class names in label order, comma separated", "A,B,..." },
-    { "window", 0, 0, G_OPTION_ARG_DOUBLE, &opt->window_seconds, "Seconds per window (default 30, or the bridge's)", "SECONDS" },
-    { "manifest", 0, 0, G_OPTION_ARG_FILENAME, &opt->manifest, "Recordings manifest (TSV: path, subject, role, labels, channels)", "FILE" },
-    { "step", 0, 0, G_OPTION_ARG_DOUBLE, &opt->step_seconds, "Seconds between window onsets (default: the window)", "SECONDS" },
-    { "stage-set", 0, 0, G_OPTION_ARG_STRING, &opt->stage_set, "Sleep classes: aasm, rk or sleep-wake", "SET" },
+    { "classes", 0, 0, G_OPTION_ARG_STRING, &opt->classes, "Class names in label order, comma separated",
+      "A,B,..." },
+    { "window", 0, 0, G_OPTION_ARG_DOUBLE, &opt->window_seconds,
+      "Seconds per window (default 30, or the bridge's)", "SECONDS" },
+    { "manifest", 0, 0, G_OPTION_ARG_FILENAME, &opt->manifest,
+      "Recordings manifest (TSV: path, subject, role, labels, channels)", "FILE" },
+    { "step", 0, 0, G_OPTION_ARG_DOUBLE, &opt->step_seconds,
+      "Seconds between window onsets (default: the window)", "SECONDS" },
+    { "stage-set", 0, 0, G_OPTION_ARG_STRING, &opt->stage_set, "Sleep classes: aasm, rk or sleep-wake",
+      "SET" },
     { NULL },
   };
   const GOptionEntry head[] = {
-    { "head", 0, 0, G_OPTION_ARG_FILENAME, &opt->head_in, "Import a task head instead of training one", "FILE" },
+    { "head", 0, 0, G_OPTION_ARG_FILENAME, &opt->head_in, "Import a task head instead of training one",
+      "FILE" },
     { "head-out", 0, 0, G_OPTION_ARG_FILENAME, &opt->head_out, "Save the task head (safetensors)", "FILE" },
     { "head-epochs", 0, 0, G_OPTION_ARG_INT, &opt->head_epochs, "Task-head epochs (default 50)", "E" },
     { "head-lr", 0, 0, G_OPTION_ARG_DOUBLE, &opt->head_lr, "Task-head learning rate (default 5e-4)", "LR" },
     { NULL },
   };
   const GOptionEntry features[] = {
-    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt->cache_dir, "Feature cache (default $XDG_CACHE_HOME/bioxbridge/features)", "DIR" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt->cache_dir,
+      "Feature cache (default $XDG_CACHE_HOME/bioxbridge/features)", "DIR" },
     { "no-cache", 0, 0, G_OPTION_ARG_NONE, &opt->no_cache, "Neither read nor write the feature cache", NULL },
-    { "forward-batch", 0, 0, G_OPTION_ARG_INT, &opt->batch_forward, "Windows per model forward (default 16)", "N" },
+    { "forward-batch", 0, 0, G_OPTION_ARG_INT, &opt->batch_forward, "Windows per model forward (default 16)",
+      "N" },
     { NULL },
   };
   const GOptionEntry train[] = {
-    { "input-layer", 'm', 0, G_OPTION_ARG_INT, &opt->input_layer, "New-model layer m (default: from the search)", "M" },
-    { "output-layer", 'l', 0, G_OPTION_ARG_INT, &opt->output_layer, "Old-model layer l (default: from the search)", "L" },
+    { "input-layer", 'm', 0, G_OPTION_ARG_INT, &opt->input_layer,
+      "New-model layer m (default: from the search)", "M" },
+    { "output-layer", 'l', 0, G_OPTION_ARG_INT, &opt->output_layer,
+      "Old-model layer l (default: from the search)", "L" },
     { "rank", 'r', 0, G_OPTION_ARG_INT, &opt->rank, "Bridge rank r (default 32)", "R" },
     { "prototypes", 'P', 0, G_OPTION_ARG_INT, &opt->prototypes, "Prototypes P (default 64)", "P" },
     { "epochs", 'e', 0, G_OPTION_ARG_INT, &opt->epochs, "Bridge epochs (default 50)", "E" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &opt->lr, "Bridge learning rate (default 1e-5)", "LR" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &opt->batch, "Bridge batch size (default 16)", "N" },
-    { "prototype-init", 0, 0, G_OPTION_ARG_STRING, &opt->prototype_init, "Prototype init: rand (default) or randreal", "INIT" },
+    { "prototype-init", 0, 0, G_OPTION_ARG_STRING, &opt->prototype_init,
+      "Prototype init: rand (default) or randreal", "INIT" },
     { "init-bridge", 0, 0, G_OPTION_ARG_FILENAME, &opt->init_bridge, "Start from this bridge file", "FILE" },
     { NULL },
   };
   const GOptionEntry bridge[] = {
     { "bridge", 0, 0, G_OPTION_ARG_FILENAME, &opt->bridge, "Bridge file", "FILE" },
-    { "allow-checkpoint-mismatch", 0, 0, G_OPTION_ARG_NONE, &opt->allow_mismatch, "Use a bridge/head trained with other checkpoints (warning only)", NULL },
+    { "allow-checkpoint-mismatch", 0, 0, G_OPTION_ARG_NONE, &opt->allow_mismatch,
+      "Use a bridge/head trained with other checkpoints (warning only)", NULL },
     { NULL },
   };
   const GOptionEntry output[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt->output, "Output file", "FILE" },
     { NULL },
   };
-  struct {
+  struct
+  {
     guint bit;
     const GOptionEntry *entries;
   } sets[] = {
-    { BX_RUN_OPTS_COMMON, common }, { BX_RUN_OPTS_MODELS, models }, { BX_RUN_OPTS_INPUTS, inputs },
+    { BX_RUN_OPTS_COMMON, common }, { BX_RUN_OPTS_MODELS, models },     { BX_RUN_OPTS_INPUTS, inputs },
     { BX_RUN_OPTS_HEAD, head },     { BX_RUN_OPTS_FEATURES, features }, { BX_RUN_OPTS_TRAIN, train },
     { BX_RUN_OPTS_BRIDGE, bridge }, { BX_RUN_OPTS_OUTPUT, output },
   };
@@ -1472,7 +1528,8 @@ bx_run_add_options (GOptionContext *context, BxRunOptions *opt, guint which)
       g_option_context_add_main_entries (context, sets[i].entries, NULL);
 }
 
-typedef struct {
+typedef struct
+{
   BxRunWorkerFunc func;
   gpointer data;
   int result;
@@ -1540,10 +1597,10 @@ bx_run_print_progress (const BxJobProgress *p, gpointer user_data)
   static int tty = -1;
   static char last_stage[64];
   static int last_decile = -1;
-  int decile = (int) floor (10.0 * p->fraction);
+  int decile = (int)floor (10.0 * p->fraction);
   GString *line;
 
-  (void) user_data;
+  (void)user_data;
   if (tty == -1)
     tty = isatty (2);
   if (!tty)

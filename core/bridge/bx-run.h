@@ -33,13 +33,15 @@ G_BEGIN_DECLS
 #define BX_RUN_ERROR (bx_run_error_quark ())
 GQuark bx_run_error_quark (void);
 
-typedef enum {
-  BX_RUN_ERROR_USAGE,   /* an option is missing or inconsistent */
-  BX_RUN_ERROR_INPUT,   /* an input file does not fit (shape, labels, model) */
+typedef enum
+{
+  BX_RUN_ERROR_USAGE, /* an option is missing or inconsistent */
+  BX_RUN_ERROR_INPUT, /* an input file does not fit (shape, labels, model) */
 } BxRunError;
 
 /* Everything the stages read; strings are owned by the caller (the option parser). */
-typedef struct {
+typedef struct
+{
   int threads;
   gint64 seed;
   gboolean json, quiet;
@@ -48,18 +50,18 @@ typedef struct {
 
   /* Prepared tensors. The role-less ones apply to every role not given. */
   char *old_npy, *new_npy, *labels;
-  char *train_old_npy, *train_labels;   /* head training (old modality + labels) */
-  char *pair_old_npy, *pair_new_npy;    /* paired, unlabelled */
-  char *test_new_npy, *test_labels;     /* evaluation (new modality + labels) */
-  char *classes;                        /* "rest,task": class names, comma separated */
-  double window_seconds;                /* recorded in the bridge file and label outputs */
+  char *train_old_npy, *train_labels; /* head training (old modality + labels) */
+  char *pair_old_npy, *pair_new_npy;  /* paired, unlabelled */
+  char *test_new_npy, *test_labels;   /* evaluation (new modality + labels) */
+  char *classes;                      /* "rest,task": class names, comma separated */
+  double window_seconds;              /* recorded in the bridge file and label outputs */
 
   /* Recordings instead of tensors: a manifest (roles train/pair/test) cut
    * into windows of window_seconds (default 30) every step_seconds
    * (default = window) with each model's preprocessing recipe (spec §4). */
   char *manifest;
   double step_seconds;
-  char *stage_set;                      /* "aasm" | "rk" | "sleep-wake" */
+  char *stage_set; /* "aasm" | "rk" | "sleep-wake" */
 
   /* head */
   char *head_in, *head_out;
@@ -69,13 +71,13 @@ typedef struct {
   /* features */
   char *cache_dir;
   gboolean no_cache;
-  int batch_forward;                    /* windows per model forward */
+  int batch_forward; /* windows per model forward */
 
   /* search / train */
-  int input_layer, output_layer;        /* -1 = from the search */
+  int input_layer, output_layer; /* -1 = from the search */
   int rank, prototypes, epochs, batch;
   double lr;
-  char *prototype_init;                 /* "rand" (default) or "randreal" */
+  char *prototype_init; /* "rand" (default) or "randreal" */
   char *init_bridge;
   char *output;
 
@@ -125,15 +127,17 @@ void bx_run_print_summary (const BxRun *run, FILE *out);
 /* ---- front-end helpers ---- */
 
 /* Option groups; `which` is a mask of the option sets a command accepts. */
-typedef enum {
-  BX_RUN_OPTS_COMMON = 1 << 0,    /* --threads --seed --json --quiet */
-  BX_RUN_OPTS_MODELS = 1 << 1,    /* --old-model ... --new-checkpoint */
-  BX_RUN_OPTS_INPUTS = 1 << 2,    /* --old-npy ... --test-labels --classes --window --manifest --step --stage-set */
-  BX_RUN_OPTS_HEAD = 1 << 3,      /* --head --head-out --head-epochs --head-lr */
-  BX_RUN_OPTS_FEATURES = 1 << 4,  /* --cache-dir --no-cache --forward-batch */
-  BX_RUN_OPTS_TRAIN = 1 << 5,     /* --input-layer ... --init-bridge */
-  BX_RUN_OPTS_BRIDGE = 1 << 6,    /* --bridge --allow-checkpoint-mismatch */
-  BX_RUN_OPTS_OUTPUT = 1 << 7,    /* -o */
+typedef enum
+{
+  BX_RUN_OPTS_COMMON = 1 << 0, /* --threads --seed --json --quiet */
+  BX_RUN_OPTS_MODELS = 1 << 1, /* --old-model ... --new-checkpoint */
+  BX_RUN_OPTS_INPUTS
+  = 1 << 2, /* --old-npy ... --test-labels --classes --window --manifest --step --stage-set */
+  BX_RUN_OPTS_HEAD = 1 << 3,     /* --head --head-out --head-epochs --head-lr */
+  BX_RUN_OPTS_FEATURES = 1 << 4, /* --cache-dir --no-cache --forward-batch */
+  BX_RUN_OPTS_TRAIN = 1 << 5,    /* --input-layer ... --init-bridge */
+  BX_RUN_OPTS_BRIDGE = 1 << 6,   /* --bridge --allow-checkpoint-mismatch */
+  BX_RUN_OPTS_OUTPUT = 1 << 7,   /* -o */
 } BxRunOptionSet;
 
 void bx_run_add_options (GOptionContext *context, BxRunOptions *opt, guint which);

@@ -24,7 +24,7 @@ static void
 fill_random (float *x, gsize n, GRand *rng)
 {
   for (gsize i = 0; i < n; i++)
-    x[i] = (float) g_rand_double_range (rng, -2.0, 2.0);
+    x[i] = (float)g_rand_double_range (rng, -2.0, 2.0);
 }
 
 static BxBridgeFile *
@@ -173,9 +173,9 @@ expect_refused (BxBridgeFile *f, void (*mangle) (GByteArray *bytes), int code, c
   g_assert_true (bx_bridge_file_write (path, f, &error));
   g_assert_true (g_file_get_contents (path, &contents, &len, &error));
   bytes = g_byte_array_new ();
-  g_byte_array_append (bytes, (const guint8 *) contents, (guint) len);
+  g_byte_array_append (bytes, (const guint8 *)contents, (guint)len);
   mangle (bytes);
-  g_assert_true (g_file_set_contents (path, (const char *) bytes->data, bytes->len, &error));
+  g_assert_true (g_file_set_contents (path, (const char *)bytes->data, bytes->len, &error));
   g_byte_array_unref (bytes);
   g = bx_bridge_file_read (path, &error);
   g_assert_null (g);
@@ -281,7 +281,8 @@ test_checkpoint_mismatch (void)
   g_autofree char *warning = NULL;
 
   /* Same hash and family: accepted without a warning. */
-  g_assert_true (bx_bridge_file_check_model (f, TRUE, "labram", f->old_model.sha256, FALSE, &warning, &error));
+  g_assert_true (
+      bx_bridge_file_check_model (f, TRUE, "labram", f->old_model.sha256, FALSE, &warning, &error));
   g_assert_no_error (error);
   g_assert_null (warning);
   /* Another checkpoint: refused, naming the file the bridge was trained with. */
@@ -327,14 +328,15 @@ test_failed_write_leaves_nothing (void)
   g_test_message ("%s", error->message);
   g_assert_true (g_file_test (blocker, G_FILE_TEST_IS_DIR));
   g_assert_cmpuint (count_entries (blocker), ==, 0);
-  g_assert_cmpuint (count_entries (dir), ==, 2);  /* ro, taken: no stray temporary */
+  g_assert_cmpuint (count_entries (dir), ==, 2); /* ro, taken: no stray temporary */
   g_chmod (ro, 0755);
   remove_tree (dir);
 }
 
 /* ---- feature cache ---- */
 
-typedef struct {
+typedef struct
+{
   BxModel *old_model, *new_model;
   float *old_prep, *new_prep;
   gsize old_numel, new_numel;
@@ -343,8 +345,8 @@ typedef struct {
 } CacheFixture;
 
 static BxModel *
-load_prepared_model (BxModelFamily family, const char *relative, int raw_ndim, const gint64 *raw_shape, guint n,
-                     GRand *rng, float **prep, gsize *numel)
+load_prepared_model (BxModelFamily family, const char *relative, int raw_ndim, const gint64 *raw_shape,
+                     guint n, GRand *rng, float **prep, gsize *numel)
 {
   g_autofree char *path = bx_test_fixture_path (relative);
   g_autoptr (GError) error = NULL;
@@ -356,13 +358,13 @@ load_prepared_model (BxModelFamily family, const char *relative, int raw_ndim, c
 
   g_assert_no_error (error);
   for (int i = 0; i < raw_ndim; i++)
-    raw_numel *= (gsize) raw_shape[i];
-  raw = g_new (float, raw_numel * n);
+    raw_numel *= (gsize)raw_shape[i];
+  raw = g_new (float, raw_numel *n);
   fill_random (raw, raw_numel * n, rng);
-  *prep = bx_model_prepare (model, raw, (int) n, raw_ndim, raw_shape, &nd, shape, &error);
+  *prep = bx_model_prepare (model, raw, (int)n, raw_ndim, raw_shape, &nd, shape, &error);
   g_assert_no_error (error);
   g_assert_true (bx_model_set_input_shape (model, nd, shape, &error));
-  *numel = (gsize) bx_model_layer_numel (model, -1, TRUE);
+  *numel = (gsize)bx_model_layer_numel (model, -1, TRUE);
   return model;
 }
 
@@ -386,14 +388,14 @@ test_feature_cache (void)
   guint hits0 = bx_feature_cache_hits (), misses0 = bx_feature_cache_misses ();
 
   fx.n = 5;
-  fx.old_model = load_prepared_model (BX_MODEL_FAMILY_LABRAM, "models/labram_pre/labram-base.pth", 2, eeg_shape,
-                                      fx.n, rng, &fx.old_prep, &fx.old_numel);
-  fx.new_model = load_prepared_model (BX_MODEL_FAMILY_HUBERT_ECG, "models/hubert/hubert_ecg_small.pt", 2, ecg_shape,
-                                      fx.n, rng, &fx.new_prep, &fx.new_numel);
-  fx.head = bx_task_head_new ((guint) bx_model_feature_dim (fx.old_model, 1, FALSE), 2, 3);
+  fx.old_model = load_prepared_model (BX_MODEL_FAMILY_LABRAM, "models/labram_pre/labram-base.pth", 2,
+                                      eeg_shape, fx.n, rng, &fx.old_prep, &fx.old_numel);
+  fx.new_model = load_prepared_model (BX_MODEL_FAMILY_HUBERT_ECG, "models/hubert/hubert_ecg_small.pt", 2,
+                                      ecg_shape, fx.n, rng, &fx.new_prep, &fx.new_numel);
+  fx.head = bx_task_head_new ((guint)bx_model_feature_dim (fx.old_model, 1, FALSE), 2, 3);
   {
-    BxFeatureCacheKey key = { fx.old_prep, fx.old_numel, fx.new_prep, fx.new_numel, fx.n, old_sha, new_sha,
-                              "npy", fx.head, TRUE };
+    BxFeatureCacheKey key = { fx.old_prep, fx.old_numel, fx.new_prep, fx.new_numel, fx.n,
+                              old_sha,     new_sha,      "npy",       fx.head,      TRUE };
     key1 = bx_feature_cache_key (&key);
     g_assert_cmpuint (strlen (key1), ==, 64);
 
@@ -427,7 +429,8 @@ test_feature_cache (void)
     g_assert_cmpmem (f2->targets, sizeof (float) * f1->n * f1->target_numel, f1->targets,
                      sizeof (float) * f1->n * f1->target_numel);
     g_assert_cmpmem (f2->pseudo_labels, sizeof (int) * f1->n, f1->pseudo_labels, sizeof (int) * f1->n);
-    g_assert_cmpmem (f2->pseudo_confidence, sizeof (float) * f1->n, f1->pseudo_confidence, sizeof (float) * f1->n);
+    g_assert_cmpmem (f2->pseudo_confidence, sizeof (float) * f1->n, f1->pseudo_confidence,
+                     sizeof (float) * f1->n);
 
     /* A changed checkpoint (hash) is another key: computed again. */
     key.old_sha256 = other_sha;

@@ -34,7 +34,8 @@
 #define EEG_LEN 600
 #define ECG_LEN 300
 
-typedef struct {
+typedef struct
+{
   char *dir;
   char *old_ckpt, *new_ckpt;
 } Fixture;
@@ -43,8 +44,8 @@ static void
 write_set (const char *dir, const char *role, guint n, guint32 seed)
 {
   g_autoptr (GRand) rng = g_rand_new_with_seed (seed);
-  g_autofree float *eeg = g_new (float, (gsize) n * EEG_CH * EEG_LEN);
-  g_autofree float *ecg = g_new (float, (gsize) n * ECG_LEN);
+  g_autofree float *eeg = g_new (float, (gsize)n *EEG_CH *EEG_LEN);
+  g_autofree float *ecg = g_new (float, (gsize)n *ECG_LEN);
   g_autofree gint64 *y = g_new (gint64, n);
   g_autofree char *p_eeg = g_strdup_printf ("%s/%s_eeg.npy", dir, role);
   g_autofree char *p_ecg = g_strdup_printf ("%s/%s_ecg.npy", dir, role);
@@ -54,17 +55,17 @@ write_set (const char *dir, const char *role, guint n, guint32 seed)
 
   for (guint i = 0; i < n; i++)
     {
-      int cls = (int) (i % 2);
+      int cls = (int)(i % 2);
       double a_eeg = cls ? 40.0 : 10.0, a_ecg = cls ? 1.6 : 0.4;
       double phase = g_rand_double_range (rng, 0, 2 * G_PI);
       y[i] = cls;
       for (guint c = 0; c < EEG_CH; c++)
         for (guint t = 0; t < EEG_LEN; t++)
-          eeg[((gsize) i * EEG_CH + c) * EEG_LEN + t]
-              = (float) (a_eeg * sin (2 * G_PI * 10.0 * t / 200.0 + phase) + g_rand_double_range (rng, -8, 8));
+          eeg[((gsize)i * EEG_CH + c) * EEG_LEN + t]
+              = (float)(a_eeg * sin (2 * G_PI * 10.0 * t / 200.0 + phase) + g_rand_double_range (rng, -8, 8));
       for (guint t = 0; t < ECG_LEN; t++)
-        ecg[(gsize) i * ECG_LEN + t]
-            = (float) (a_ecg * sin (2 * G_PI * 1.2 * t / 100.0 + phase) + g_rand_double_range (rng, -0.5, 0.5));
+        ecg[(gsize)i * ECG_LEN + t] = (float)(a_ecg * sin (2 * G_PI * 1.2 * t / 100.0 + phase)
+                                              + g_rand_double_range (rng, -0.5, 0.5));
     }
   g_assert_true (bx_npy_write_float (p_eeg, 3, s_eeg, eeg, &error));
   g_assert_true (bx_npy_write_float (p_ecg, 3, s_ecg, ecg, &error));
@@ -77,7 +78,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  (void) data;
+  (void)data;
   fx->dir = g_dir_make_tmp ("bx-pipeline-cli-XXXXXX", &error);
   g_assert_no_error (error);
   fx->old_ckpt = bx_test_fixture_path ("models/labram_pre/labram-base.pth");
@@ -107,7 +108,7 @@ remove_tree (const char *dir)
 static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
-  (void) data;
+  (void)data;
   remove_tree (fx->dir);
   g_free (fx->dir);
   g_free (fx->old_ckpt);
@@ -143,8 +144,9 @@ run_cli (const Fixture *fx, char **out, const char *command, gboolean with_input
   if (with_inputs)
     {
       const char *roles[][2] = {
-        { "train-old-npy", "train_eeg.npy" }, { "train-labels", "train_y.npy" }, { "pair-old-npy", "pair_eeg.npy" },
-        { "pair-new-npy", "pair_ecg.npy" },   { "test-new-npy", "test_ecg.npy" }, { "test-labels", "test_y.npy" },
+        { "train-old-npy", "train_eeg.npy" }, { "train-labels", "train_y.npy" },
+        { "pair-old-npy", "pair_eeg.npy" },   { "pair-new-npy", "pair_ecg.npy" },
+        { "test-new-npy", "test_ecg.npy" },   { "test-labels", "test_y.npy" },
       };
       for (gsize i = 0; i < G_N_ELEMENTS (roles); i++)
         g_ptr_array_add (argv, g_strdup_printf ("--%s=%s/%s", roles[i][0], fx->dir, roles[i][1]));
@@ -157,7 +159,7 @@ run_cli (const Fixture *fx, char **out, const char *command, gboolean with_input
     g_ptr_array_add (argv, g_strdup (extra[i]));
   g_ptr_array_add (argv, NULL);
 
-  proc = g_subprocess_newv ((const char *const *) argv->pdata,
+  proc = g_subprocess_newv ((const char *const *)argv->pdata,
                             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &stdout_buf, &stderr_buf, &error));
@@ -241,7 +243,7 @@ test_stages (Fixture *fx, gconstpointer data)
   g_autoptr (BxBridgeFile) file = NULL;
   char *out = NULL;
 
-  (void) data;
+  (void)data;
   /* probe: the head learns the EEG classes. */
   {
     const char *extra[] = { o_head, "--json", "--quiet", NULL };
@@ -252,7 +254,8 @@ test_stages (Fixture *fx, gconstpointer data)
     g_clear_pointer (&out, g_free);
     g_assert_cmpint (json_object_get_int_member (h, "windows"), ==, N_TRAIN);
     g_assert_cmpint (json_object_get_int_member (h, "classes"), ==, 2);
-    g_assert_cmpfloat (json_object_get_double_member (h, "final_loss"), <, json_object_get_double_member (h, "first_loss"));
+    g_assert_cmpfloat (json_object_get_double_member (h, "final_loss"), <,
+                       json_object_get_double_member (h, "first_loss"));
     g_assert_cmpfloat (json_object_get_double_member (h, "train_accuracy"), >=, 0.9);
     g_assert_true (g_file_test (head, G_FILE_TEST_IS_REGULAR));
   }
@@ -277,7 +280,8 @@ test_stages (Fixture *fx, gconstpointer data)
     g_assert_cmpint (run_cli (fx, &out, "search", TRUE, extra), ==, 0);
     root = parse_json (p, out);
     g_clear_pointer (&out, g_free);
-    g_assert_true (json_object_get_boolean_member (json_object_get_object_member (root, "features"), "cache_hit"));
+    g_assert_true (
+        json_object_get_boolean_member (json_object_get_object_member (root, "features"), "cache_hit"));
     s = json_object_get_object_member (root, "search");
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (s, "probe_f1")), ==, 2);
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (s, "cka")), ==, 2);
@@ -294,8 +298,9 @@ test_stages (Fixture *fx, gconstpointer data)
   }
   /* train lowers the loss and writes a valid bridge file. */
   {
-    const char *extra[] = { a_head, a_cache, o_bridge, "--input-layer=1", "--output-layer=1", "--epochs=6", "--lr=1e-3", "--rank=4",
-                            "--prototypes=8", "--json", NULL };
+    const char *extra[] = { a_head,       a_cache,     o_bridge,   "--input-layer=1", "--output-layer=1",
+                            "--epochs=6", "--lr=1e-3", "--rank=4", "--prototypes=8",  "--json",
+                            NULL };
     g_autoptr (JsonParser) p = json_parser_new ();
     JsonObject *t;
     JsonArray *curve;
@@ -305,7 +310,8 @@ test_stages (Fixture *fx, gconstpointer data)
     curve = json_object_get_array_member (t, "loss_curve");
     g_assert_cmpuint (json_array_get_length (curve), ==, 6);
     g_test_message ("train: loss %g -> %g, %.1f steps/s", json_array_get_double_element (curve, 0),
-                    json_array_get_double_element (curve, 5), json_object_get_double_member (t, "steps_per_second"));
+                    json_array_get_double_element (curve, 5),
+                    json_object_get_double_member (t, "steps_per_second"));
     g_assert_cmpfloat (json_array_get_double_element (curve, 5), <, json_array_get_double_element (curve, 0));
     g_assert_cmpint (json_object_get_int_member (t, "steps"), ==, 6 * ((N_PAIR + 15) / 16));
     file = bx_bridge_file_read (bridge, &error);
@@ -324,8 +330,9 @@ test_stages (Fixture *fx, gconstpointer data)
     g_autofree char *a_init = g_strdup_printf ("--init-bridge=%s", bridge);
     g_autofree char *bridge2 = in_dir (fx, "bridge2.safetensors");
     g_autofree char *o_bridge2 = g_strdup_printf ("--output=%s", bridge2);
-    const char *extra[] = { a_head, a_cache, o_bridge2, a_init, "--input-layer=1", "--output-layer=1", "--epochs=1", "--lr=1e-3", "--json",
-                            "--quiet", NULL };
+    const char *extra[]
+        = { a_head,      a_cache,  o_bridge2, a_init, "--input-layer=1", "--output-layer=1", "--epochs=1",
+            "--lr=1e-3", "--json", "--quiet", NULL };
     g_autoptr (JsonParser) p = json_parser_new ();
     g_autoptr (JsonParser) p0 = json_parser_new ();
     JsonObject *t, *t0;
@@ -363,7 +370,8 @@ test_stages (Fixture *fx, gconstpointer data)
     gint64 n_windows;
     g_assert_cmpint (run_cli (fx, NULL, "simulate", FALSE, sim), ==, 0);
     g_assert_cmpint (run_cli (fx, &out, "predict", FALSE, extra), ==, 0);
-    n_windows = json_object_get_int_member (json_object_get_object_member (parse_json (p, out), "predict"), "windows");
+    n_windows = json_object_get_int_member (json_object_get_object_member (parse_json (p, out), "predict"),
+                                            "windows");
     g_clear_pointer (&out, g_free);
     /* 72 s of recording hold at most 24 windows of 3 s. */
     g_assert_cmpint (n_windows, >=, 1);
@@ -399,7 +407,8 @@ test_stages (Fixture *fx, gconstpointer data)
     {
       gint64 diag = json_array_get_int_element (json_array_get_array_element (cm, 0), 0)
                     + json_array_get_int_element (json_array_get_array_element (cm, 1), 1);
-      g_assert_cmpfloat (fabs (json_object_get_double_member (e, "accuracy") - (double) diag / N_TEST), <, 1e-12);
+      g_assert_cmpfloat (fabs (json_object_get_double_member (e, "accuracy") - (double)diag / N_TEST), <,
+                         1e-12);
     }
     g_assert_true (json_object_has_member (e, "balanced_accuracy"));
     g_assert_true (json_object_has_member (e, "cohen_kappa"));
@@ -437,17 +446,18 @@ test_checkpoint_mismatch (Fixture *fx, gconstpointer data)
   gsize len = 0;
   char *saved;
 
-  (void) data;
+  (void)data;
   {
-    const char *extra[] = { o_bridge, "--no-cache", "--input-layer=0", "--output-layer=0", "--epochs=1", "--rank=2", "--prototypes=4",
-                            "--quiet", NULL };
+    const char *extra[] = { o_bridge,           "--no-cache", "--input-layer=0",
+                            "--output-layer=0", "--epochs=1", "--rank=2",
+                            "--prototypes=4",   "--quiet",    NULL };
     g_assert_cmpint (run_cli (fx, NULL, "train", TRUE, extra), ==, 0);
   }
   /* Same weights, one more byte at the end of the zip: another SHA-256. */
   g_assert_true (g_file_get_contents (fx->new_ckpt, &contents, &len, NULL));
   contents = g_realloc (contents, len + 1);
   contents[len] = '\0';
-  g_assert_true (g_file_set_contents (copy, contents, (gssize) len + 1, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, (gssize)len + 1, NULL));
   saved = fx->new_ckpt;
   fx->new_ckpt = copy;
   {
@@ -470,7 +480,8 @@ test_run (Fixture *fx, gconstpointer data)
   g_autofree char *summary = g_build_filename (out_dir, "summary.json", NULL);
   g_autofree char *bridge = g_build_filename (out_dir, "bridge.safetensors", NULL);
   g_autofree char *pred = g_build_filename (out_dir, "predictions.tsv", NULL);
-  const char *extra[] = { a_out, a_cache, "--epochs=3", "--lr=1e-3", "--rank=4", "--prototypes=8", "--json", NULL };
+  const char *extra[]
+      = { a_out, a_cache, "--epochs=3", "--lr=1e-3", "--rank=4", "--prototypes=8", "--json", NULL };
   g_autoptr (JsonParser) p = json_parser_new ();
   g_autoptr (JsonParser) p2 = json_parser_new ();
   g_autoptr (BxBridgeFile) file = NULL;
@@ -479,24 +490,25 @@ test_run (Fixture *fx, gconstpointer data)
   JsonObject *root;
   char *out = NULL;
 
-  (void) data;
+  (void)data;
   g_assert_cmpint (run_cli (fx, &out, "run", TRUE, extra), ==, 0);
   root = parse_json (p, out);
   g_free (out);
-  for (const char *const *stage = (const char *const[]){ "head", "features", "search", "train", "predict",
-                                                           "evaluate", NULL };
+  for (const char *const *stage
+       = (const char *const[]){ "head", "features", "search", "train", "predict", "evaluate", NULL };
        *stage != NULL; stage++)
     g_assert_true (json_object_has_member (root, *stage));
   g_assert_cmpuint (count_entries (out_dir), ==, 3);
   file = bx_bridge_file_read (bridge, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (file->input_layer, ==,
-                   json_object_get_int_member (json_object_get_object_member (root, "search"), "chosen_input_layer"));
+  g_assert_cmpint (
+      file->input_layer, ==,
+      json_object_get_int_member (json_object_get_object_member (root, "search"), "chosen_input_layer"));
   check_label_file (pred, N_TEST);
   g_assert_true (g_file_get_contents (summary, &text, NULL, &error));
   root = parse_json (p2, text);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "evaluate"), "windows"), ==,
-                   N_TEST);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "evaluate"), "windows"),
+                   ==, N_TEST);
 }
 
 /* --prototype-init=randreal: with a zero learning rate the stored prototypes
@@ -509,8 +521,10 @@ test_randreal (Fixture *fx, gconstpointer data)
   g_autofree char *bridge = in_dir (fx, "real.safetensors");
   g_autofree char *o_bridge = g_strdup_printf ("--output=%s", bridge);
   g_autofree char *pair = in_dir (fx, "pair_eeg.npy");
-  const char *extra[] = { o_bridge, "--no-cache", "--input-layer=1", "--output-layer=1", "--epochs=1", "--lr=0",
-                          "--rank=2", "--prototypes=8", "--prototype-init=randreal", "--json", "--quiet", NULL };
+  const char *extra[]
+      = { o_bridge,  "--no-cache", "--input-layer=1", "--output-layer=1",          "--epochs=1",
+          "--lr=0",  "--rank=2",   "--prototypes=8",  "--prototype-init=randreal", "--json",
+          "--quiet", NULL };
   g_autoptr (JsonParser) p = json_parser_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (BxBridgeFile) file = NULL;
@@ -524,7 +538,7 @@ test_randreal (Fixture *fx, gconstpointer data)
   char *out = NULL;
   JsonObject *t;
 
-  (void) data;
+  (void)data;
   g_assert_cmpint (run_cli (fx, &out, "train", TRUE, extra), ==, 0);
   t = json_object_get_object_member (parse_json (p, out), "train");
   g_free (out);
@@ -538,12 +552,14 @@ test_randreal (Fixture *fx, gconstpointer data)
   raw = bx_npy_read (pair, &error);
   g_assert_no_error (error);
   x = bx_tensor_to_float (raw, NULL);
-  prep = bx_model_prepare (model, x, (int) raw->shape[0], (int) raw->ndim - 1, raw->shape + 1, &nd, shape, &error);
+  prep = bx_model_prepare (model, x, (int)raw->shape[0], (int)raw->ndim - 1, raw->shape + 1, &nd, shape,
+                           &error);
   g_assert_no_error (error);
   g_assert_true (bx_model_set_input_shape (model, nd, shape, &error));
-  l_numel = (gsize) bx_model_layer_numel (model, 1, TRUE);
-  acts = g_new (float, N_PAIR * l_numel);
-  g_assert_true (bx_model_forward (model, ctx, N_PAIR, BX_MODEL_FROM_PREPARED, 1, prep, acts, NULL, FALSE, &error));
+  l_numel = (gsize)bx_model_layer_numel (model, 1, TRUE);
+  acts = g_new (float, N_PAIR *l_numel);
+  g_assert_true (
+      bx_model_forward (model, ctx, N_PAIR, BX_MODEL_FROM_PREPARED, 1, prep, acts, NULL, FALSE, &error));
   g_assert_no_error (error);
   n_vec = N_PAIR * l_numel / 200;
   for (guint p_i = 0; p_i < 8; p_i++)
@@ -553,7 +569,7 @@ test_randreal (Fixture *fx, gconstpointer data)
         {
           double err = 0;
           for (guint d = 0; d < 200; d++)
-            err = MAX (err, fabs ((double) file->bridge->prototypes[d * 8 + p_i] - acts[v * 200 + d]));
+            err = MAX (err, fabs ((double)file->bridge->prototypes[d * 8 + p_i] - acts[v * 200 + d]));
           best = MIN (best, err);
         }
       for (guint d = 0; d < 200; d++)
@@ -573,9 +589,10 @@ test_manifest (Fixture *fx, gconstpointer data)
   g_autofree char *pred = g_build_filename (out_dir, "predictions.tsv", NULL);
   g_autofree char *a_manifest = g_strdup_printf ("--manifest=%s", manifest);
   g_autofree char *a_out = g_strdup_printf ("--out-dir=%s", out_dir);
-  const char *extra[] = { a_manifest, a_out, "--window=3", "--stage-set=sleep-wake", "--input-layer=0",
-                          "--output-layer=0", "--epochs=2", "--rank=4", "--prototypes=8", "--no-cache", "--json",
-                          "--quiet", NULL };
+  const char *extra[]
+      = { a_manifest,         a_out,        "--window=3", "--stage-set=sleep-wake", "--input-layer=0",
+          "--output-layer=0", "--epochs=2", "--rank=4",   "--prototypes=8",         "--no-cache",
+          "--json",           "--quiet",    NULL };
   g_autoptr (JsonParser) p = json_parser_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (BxLabelTrack) track = NULL;
@@ -584,7 +601,7 @@ test_manifest (Fixture *fx, gconstpointer data)
   gint64 n_test, total = 0;
   char *out = NULL;
 
-  (void) data;
+  (void)data;
   for (int night = 1; night <= 2; night++)
     {
       g_autofree char *o = g_strdup_printf ("--output=%s/night%d.edf", fx->dir, night);
@@ -602,7 +619,8 @@ test_manifest (Fixture *fx, gconstpointer data)
   root = parse_json (p, out);
   g_free (out);
   {
-    JsonArray *names = json_object_get_array_member (json_object_get_object_member (root, "head"), "class_names");
+    JsonArray *names
+        = json_object_get_array_member (json_object_get_object_member (root, "head"), "class_names");
     g_assert_cmpuint (json_array_get_length (names), ==, 2);
     g_assert_cmpstr (json_array_get_string_element (names, 0), ==, "W");
     g_assert_cmpstr (json_array_get_string_element (names, 1), ==, "Sleep");
@@ -634,7 +652,7 @@ test_cancel (Fixture *fx, gconstpointer data)
   gint64 t_signal;
   double seconds;
 
-  (void) data;
+  (void)data;
   g_ptr_array_add (argv, g_strdup (BX_CLI_PATH));
   g_ptr_array_add (argv, g_strdup ("run"));
   g_ptr_array_add (argv, g_strdup_printf ("--old-checkpoint=%s", fx->old_ckpt));
@@ -648,7 +666,7 @@ test_cancel (Fixture *fx, gconstpointer data)
   g_ptr_array_add (argv, g_strdup ("--epochs=1000000"));
   g_ptr_array_add (argv, g_strdup ("--threads=1"));
   g_ptr_array_add (argv, NULL);
-  proc = g_subprocess_newv ((const char *const *) argv->pdata,
+  proc = g_subprocess_newv ((const char *const *)argv->pdata,
                             G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error (error);
   err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (proc));
@@ -677,8 +695,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/bridge/pipeline-cli/stages", Fixture, NULL, fixture_setup, test_stages, fixture_teardown);
-  g_test_add ("/bridge/pipeline-cli/checkpoint-mismatch", Fixture, NULL, fixture_setup, test_checkpoint_mismatch,
-              fixture_teardown);
+  g_test_add ("/bridge/pipeline-cli/checkpoint-mismatch", Fixture, NULL, fixture_setup,
+              test_checkpoint_mismatch, fixture_teardown);
   g_test_add ("/bridge/pipeline-cli/run", Fixture, NULL, fixture_setup, test_run, fixture_teardown);
   g_test_add ("/bridge/pipeline-cli/randreal", Fixture, NULL, fixture_setup, test_randreal, fixture_teardown);
   g_test_add ("/bridge/pipeline-cli/manifest", Fixture, NULL, fixture_setup, test_manifest, fixture_teardown);
