@@ -15,6 +15,7 @@
 /* Subcommands, one per cmd-<name>.c. Keep one declaration and one table row
  * per line. */
 /* BX-CLI-DECLARATIONS */
+int bx_cmd_pretrain (int argc, char **argv);
 int bx_cmd_probe (int argc, char **argv);
 int bx_cmd_features (int argc, char **argv);
 int bx_cmd_search (int argc, char **argv);
@@ -28,6 +29,7 @@ int bx_cmd_model (int argc, char **argv);
 
 static const BxCliCommand commands[] = {
   /* BX-CLI-TABLE */
+  { "pretrain", "Pretrain a compact encoder (masked-patch reconstruction)", bx_cmd_pretrain },
   { "probe", "Train or import the task head on the old modality", bx_cmd_probe },
   { "features", "Compute and cache the pair features of both models", bx_cmd_features },
   { "search", "Score every layer and choose the bridge positions m and l", bx_cmd_search },

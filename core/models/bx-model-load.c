@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include "bx-model-private.h"
+#ifdef BX_MODELS_HAVE_COMPACT
+#include "bx-compact-private.h"
+#endif
 #include "io/bx-checkpoint.h"
 #include "io/bx-state-dict.h"
 
@@ -455,9 +458,69 @@ normwear_specs (BxModel *m, const BxStateDict *sd, const BxModelLoadOptions *opt
   return TRUE;
 }
 
+#ifdef BX_MODELS_HAVE_COMPACT
+/* Compact encoders (bx-compact.h): the configuration is in __metadata__,
+ * checked against the tensor shapes. */
+static gboolean
+compact_specs (BxModel *m, const BxStateDict *sd, const BxStateDict *file, SpecList *l, GError **error)
+{
+  const char *fmt = bx_state_dict_get_metadata (file, "format");
+  const BxTensor *pe = find (sd, "patch_embed.weight"), *ce = find (sd, "channel_embed"), *te = find (sd, "time_embed");
+  BxCompactConfig c = { 0 };
+  const char *keys[] = { "rate", "patch", "dim", "depth", "heads" };
+  int *vals[] = { &c.rate, &c.patch, &c.dim, &c.depth, &c.heads };
+  GPtrArray *layout;
+
+  if (fmt == NULL || strcmp (fmt, "bioxbridge-compact") != 0 || bx_state_dict_get_metadata (file, "modality") == NULL)
+    {
+      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_CONFIG,
+                   "%s: compact checkpoint without __metadata__ format = bioxbridge-compact and modality (got format %s)",
+                   m->path, fmt ? fmt : "(none)");
+      return FALSE;
+    }
+  g_strlcpy (c.modality, bx_state_dict_get_metadata (file, "modality"), sizeof c.modality);
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      const char *v = bx_state_dict_get_metadata (file, keys[i]);
+      gint64 x = 0;
+      if (v == NULL || !g_ascii_string_to_signed (v, 10, 1, 1 << 20, &x, NULL))
+        {
+          g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_CONFIG, "%s: __metadata__ %s is %s, not a positive integer",
+                       m->path, keys[i], v ? v : "missing");
+          return FALSE;
+        }
+      *vals[i] = (int) x;
+    }
+  if (pe == NULL || pe->ndim != 2 || ce == NULL || ce->ndim != 2 || te == NULL || te->ndim != 2
+      || pe->shape[0] != c.dim || pe->shape[1] != c.patch)
+    {
+      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_KEYS,
+                   "%s: compact checkpoint: patch_embed.weight must be (dim %d, patch %d) and channel_embed / "
+                   "time_embed 2-D",
+                   m->path, c.dim, c.patch);
+      return FALSE;
+    }
+  c.max_channels = (int) ce->shape[0];
+  c.max_patches = (int) te->shape[0];
+  if (!bx_compact_config_check (&c, m->path, error))
+    return FALSE;
+  layout = bx_compact_param_layout (&c);
+  for (guint i = 0; i < layout->len; i++)
+    {
+      const BxModelParam *p = layout->pdata[i];
+      add (l, p->ndim, p->shape, "%s", p->name);
+    }
+  bx_compact_param_layout_free (layout);
+  bx_compact_model_set_config (m, &c);
+  return TRUE;
+}
+#endif
+
 static BxModelFamily
 detect_family (const BxStateDict *sd)
 {
+  if (find (sd, "channel_embed") != NULL && find (sd, "patch_embed.weight") != NULL)
+    return BX_MODEL_FAMILY_COMPACT;
   if (find (sd, "patch_embed.conv1.weight") != NULL || find (sd, "student.patch_embed.conv1.weight") != NULL)
     return BX_MODEL_FAMILY_LABRAM;
   if (find (sd, "feature_extractor.conv_layers.0.conv.weight") != NULL)
@@ -592,6 +655,13 @@ bx_model_load_checkpoint (BxModel *m, BxModelFamily family, const char *path, co
       break;
     case BX_MODEL_FAMILY_NORMWEAR:
       ok = normwear_specs (m, sd, opt, &l, error);
+      break;
+    case BX_MODEL_FAMILY_COMPACT:
+#ifdef BX_MODELS_HAVE_COMPACT
+      ok = compact_specs (m, sd, file, &l, error);
+#else
+      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_FAMILY, "%s: compact models are not built in", path);
+#endif
       break;
     case BX_MODEL_FAMILY_AUTO:
     default:

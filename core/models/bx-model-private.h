@@ -71,6 +71,9 @@ struct _BxModel {
     int base_filters, kernel;
     /* NormWear */
     int patch_h, patch_w, in_chans, pos_rows;
+    /* compact (bx-compact.h) */
+    int rate, patch, max_channels, max_patches;
+    char modality[8];
   } cfg;
   gpointer impl; /* family-specific typed pointers */
 };
@@ -110,5 +113,6 @@ extern const BxModelFamilyOps bx_labram_ops;
 extern const BxModelFamilyOps bx_hubert_ecg_ops;
 extern const BxModelFamilyOps bx_papagei_ops;
 extern const BxModelFamilyOps bx_normwear_ops;
+extern const BxModelFamilyOps bx_compact_ops;
 
 G_END_DECLS

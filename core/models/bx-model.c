@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bx-model-private.h"
+#include "bx-compact.h"
 #include "nn/bx-nn.h"
 
 G_DEFINE_QUARK (bx-model-error-quark, bx_model_error)
@@ -32,6 +33,8 @@ bx_model_family_name (BxModelFamily family)
       return "papagei";
     case BX_MODEL_FAMILY_NORMWEAR:
       return "normwear";
+    case BX_MODEL_FAMILY_COMPACT:
+      return "compact";
     case BX_MODEL_FAMILY_AUTO:
     default:
       return "auto";
@@ -48,7 +51,7 @@ bx_model_family_from_name (const char *name, BxModelFamily *family)
     { "auto", BX_MODEL_FAMILY_AUTO },         { "labram", BX_MODEL_FAMILY_LABRAM },
     { "hubert-ecg", BX_MODEL_FAMILY_HUBERT_ECG }, { "hubert", BX_MODEL_FAMILY_HUBERT_ECG },
     { "hubertecg", BX_MODEL_FAMILY_HUBERT_ECG }, { "papagei", BX_MODEL_FAMILY_PAPAGEI },
-    { "normwear", BX_MODEL_FAMILY_NORMWEAR },
+    { "normwear", BX_MODEL_FAMILY_NORMWEAR }, { "compact", BX_MODEL_FAMILY_COMPACT },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
@@ -159,6 +162,11 @@ bx_model_load_with_options (BxModelFamily family, const char *path, const BxMode
     case BX_MODEL_FAMILY_NORMWEAR:
 #ifdef BX_MODELS_HAVE_NORMWEAR
       model->ops = &bx_normwear_ops;
+#endif
+      break;
+    case BX_MODEL_FAMILY_COMPACT:
+#ifdef BX_MODELS_HAVE_COMPACT
+      model->ops = &bx_compact_ops;
 #endif
       break;
     case BX_MODEL_FAMILY_AUTO:
@@ -390,6 +398,13 @@ bx_model_prepare (const BxModel *model, const float *raw, int batch, int raw_ndi
       *prep_ndim = 4;
       memcpy (prep_shape, raw_shape, 4 * sizeof (gint64));
       break;
+    case BX_MODEL_FAMILY_COMPACT:
+      /* (C, k·patch) at the model's rate → the same, each channel z-scored (bx-compact.h) */
+      if (raw_ndim != 2 || raw_shape[1] % model->cfg.patch != 0 || raw_shape[1] == 0)
+        goto bad;
+      *prep_ndim = 2;
+      memcpy (prep_shape, raw_shape, 2 * sizeof (gint64));
+      break;
     case BX_MODEL_FAMILY_AUTO:
     default:
       goto bad;
@@ -400,6 +415,10 @@ bx_model_prepare (const BxModel *model, const float *raw, int batch, int raw_ndi
       out[i] = raw[i] / 100.0f;
   else
     memcpy (out, raw, (gsize) (n * batch) * sizeof (float));
+#ifdef BX_MODELS_HAVE_COMPACT
+  if (model->family == BX_MODEL_FAMILY_COMPACT)
+    bx_compact_normalize (out, (gsize) batch * (gsize) raw_shape[0], (gsize) raw_shape[1]);
+#endif
   return out;
 
 bad:
@@ -413,6 +432,7 @@ bad:
                  model->family == BX_MODEL_FAMILY_LABRAM       ? "(channels, seconds·200) at 200 Hz in µV"
                  : model->family == BX_MODEL_FAMILY_HUBERT_ECG ? "(1, samples) at 100 Hz"
                  : model->family == BX_MODEL_FAMILY_PAPAGEI    ? "(1, samples) at 125 Hz"
+                 : model->family == BX_MODEL_FAMILY_COMPACT    ? "(channels, whole patches of samples) at the model's rate"
                                                                : "(channels, 3, time, 65) CWT");
     g_string_free (s, TRUE);
     return NULL;

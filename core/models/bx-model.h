@@ -36,9 +36,10 @@ typedef enum {
   BX_MODEL_FAMILY_HUBERT_ECG,
   BX_MODEL_FAMILY_PAPAGEI,
   BX_MODEL_FAMILY_NORMWEAR,
+  BX_MODEL_FAMILY_COMPACT, /* the project's own encoders, bx-compact.h */
 } BxModelFamily;
 
-/* "labram", "hubert-ecg", "papagei", "normwear" ("auto" for AUTO). */
+/* "labram", "hubert-ecg", "papagei", "normwear", "compact" ("auto" for AUTO). */
 const char *bx_model_family_name (BxModelFamily family);
 /* Accepts the names above (and "hubert", "hubertecg"); FALSE if unknown. */
 gboolean bx_model_family_from_name (const char *name, BxModelFamily *family);

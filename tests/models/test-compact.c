@@ -1,0 +1,378 @@
+/* test-compact.c — the compact encoder family (core/models/bx-compact.h):
+ * forward, input and weight gradients against a plain-torch reference
+ * (tests/reference/compact_fixtures.py), pretraining loss decrease, save →
+ * load → identical outputs, resume, clear errors, and the committed models. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "bx-test-data.h"
+#include "models/bx-compact-private.h"
+
+/* Reference fixture geometry (compact_fixtures.py) */
+#define FB 2
+#define FC 2
+#define FN 3
+#define FP 10
+#define FD 16
+#define FDEPTH 2
+#define FT (1 + FC * FN)
+
+static double
+max_abs (const float *x, gsize n)
+{
+  double m = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    m = MAX (m, fabs (x[i]));
+  return m;
+}
+
+/* max |a − ref| ≤ tol · max |ref| */
+static void
+assert_close (const char *what, const float *a, const float *ref, gsize n, double tol)
+{
+  double m = max_abs (ref, n), err = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    err = MAX (err, fabs ((double) a[i] - ref[i]));
+  if (!(err <= tol * m + 1e-12))
+    g_error ("%s: max error %.3g > %.1g × max|ref| %.3g", what, err, tol, m);
+}
+
+static BxModel *
+load_fixture_model (void)
+{
+  g_autofree char *path = bx_test_fixture_path ("compact/model.safetensors");
+  g_autoptr (GError) error = NULL;
+  BxModel *m = bx_model_load (BX_MODEL_FAMILY_AUTO, path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (bx_model_get_family (m), ==, BX_MODEL_FAMILY_COMPACT);
+  g_assert_cmpint (bx_model_get_n_layers (m), ==, FDEPTH);
+  return m;
+}
+
+static float *
+prepared_fixture_input (BxModel *m)
+{
+  gsize n = 0;
+  g_autofree float *raw = bx_test_load_fixture_floats ("compact/input.txt", &n);
+  gint64 shape[2] = { FC, FN * FP }, prep[6];
+  int prep_ndim = 0;
+  g_autoptr (GError) error = NULL;
+  float *x;
+
+  g_assert_cmpuint (n, ==, FB * FC * FN * FP);
+  x = bx_model_prepare (m, raw, FB, 2, shape, &prep_ndim, prep, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (prep_ndim, ==, 2);
+  g_assert_true (bx_model_set_input_shape (m, prep_ndim, prep, &error));
+  g_assert_no_error (error);
+  return x;
+}
+
+static void
+test_reference_forward_backward (void)
+{
+  g_autoptr (BxModel) m = load_fixture_model ();
+  g_autofree float *x = prepared_fixture_input (m);
+  g_autoptr (BxModelContext) ctx = bx_model_context_new ();
+  g_autoptr (GError) error = NULL;
+  gsize n_layers = 0, n_din = 0, per = (gsize) FB * FT * FD;
+  g_autofree float *ref = bx_test_load_fixture_floats ("compact/layers.txt", &n_layers);
+  g_autofree float *ref_din = bx_test_load_fixture_floats ("compact/d_in.txt", &n_din);
+  g_autofree float *caps = g_new (float, FDEPTH * per), *stem = g_new (float, per);
+  g_autofree float *r = g_new (float, per), *din = g_new (float, per), *pooled = g_new (float, FB * FD);
+  float *cap_ptrs[FDEPTH];
+
+  g_assert_cmpuint (n_layers, ==, FDEPTH * per);
+  g_assert_cmpuint (n_din, ==, per);
+  g_assert_cmpint (bx_model_feature_dim (m, FDEPTH - 1, FALSE), ==, FD);
+  for (int i = 0; i < FDEPTH; i++)
+    cap_ptrs[i] = caps + i * per;
+  g_assert_true (bx_model_forward (m, ctx, FB, BX_MODEL_FROM_PREPARED, FDEPTH, x, NULL, cap_ptrs, FALSE, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < FDEPTH; i++)
+    assert_close ("block output", caps + i * per, ref + i * per, per, 1e-4);
+  /* pooled = mean over all tokens of the last block */
+  g_assert_true (bx_model_pool (m, FDEPTH - 1, FALSE, caps + (FDEPTH - 1) * per, FB, pooled, &error));
+  {
+    double s = 0.0;
+    for (int t = 0; t < FT; t++)
+      s += caps[(FDEPTH - 1) * per + (gsize) t * FD + 3];
+    g_assert_cmpfloat_with_epsilon (pooled[3], s / FT, 1e-5);
+  }
+  /* input gradient of block 0 through the BxModel backward */
+  g_assert_true (bx_model_forward (m, ctx, FB, BX_MODEL_FROM_PREPARED, 0, x, stem, NULL, FALSE, &error));
+  g_assert_true (bx_model_forward (m, ctx, FB, 0, FDEPTH, stem, NULL, NULL, TRUE, &error));
+  bx_model_test_grad_seed (r, per);
+  g_assert_true (bx_model_backward (m, ctx, r, din, &error));
+  g_assert_no_error (error);
+  assert_close ("input gradient", din, ref_din, per, 1e-3);
+}
+
+static void
+test_reference_weight_gradients (void)
+{
+  g_autoptr (BxModel) m = load_fixture_model ();
+  g_autofree float *x = prepared_fixture_input (m);
+  g_autoptr (BxCompactTrainer) t = bx_compact_trainer_new (m, 3);
+  g_autoptr (GError) error = NULL;
+  gsize n_mask = 0, n_mt = 0, n_last = 0, n_grads = 0, per = (gsize) FB * FT * FD, off = 0;
+  g_autofree int *mask_i = bx_test_load_fixture_ints ("compact/mask.txt", &n_mask);
+  g_autofree float *mt = bx_test_load_fixture_floats ("compact/mask_token.txt", &n_mt);
+  g_autofree float *ref_last = bx_test_load_fixture_floats ("compact/masked_last.txt", &n_last);
+  g_autofree float *ref_grads = bx_test_load_fixture_floats ("compact/grads.txt", &n_grads);
+  g_autofree guint8 *mask = g_new (guint8, n_mask);
+  g_autofree float *r = g_new (float, per);
+  BxCompactParam *mp = bx_compact_trainer_find (t, "mask_token");
+  const float *last;
+  guint n_checked = 0;
+
+  g_assert_cmpuint (n_mask, ==, FB * FC * FN);
+  g_assert_cmpuint (n_mt, ==, FD);
+  g_assert_nonnull (mp);
+  memcpy (mp->data, mt, FD * sizeof (float));
+  for (gsize i = 0; i < n_mask; i++)
+    mask[i] = (guint8) mask_i[i];
+  last = bx_compact_trainer_forward (t, FB, FC, FN * FP, x, mask, &error);
+  g_assert_no_error (error);
+  assert_close ("masked last output", last, ref_last, per, 1e-4);
+  bx_model_test_grad_seed (r, per);
+  bx_compact_trainer_zero_grad (t);
+  bx_compact_trainer_backward (t, r);
+  /* encoder tensors in file order, then mask_token (the script's order) */
+  for (guint i = 0; i < t->params->len; i++)
+    {
+      BxCompactParam *p = t->params->pdata[i];
+      if (g_str_has_prefix (p->name, "decoder."))
+        continue;
+      g_assert_cmpuint (off + p->numel, <=, n_grads);
+      assert_close (p->name, p->grad, ref_grads + off, p->numel, 1e-3);
+      off += p->numel;
+      n_checked++;
+    }
+  g_assert_cmpuint (off, ==, n_grads);
+  g_assert_cmpuint (n_checked, ==, 5 + 12 * FDEPTH + 1);
+}
+
+/* Windows of noisy sinusoids with random phase and frequency (deterministic). */
+static void
+synthetic_windows (float *x, int batch, int C, int S, guint32 seed)
+{
+  g_autoptr (GRand) r = g_rand_new_with_seed (seed);
+
+  for (int b = 0; b < batch; b++)
+    for (int c = 0; c < C; c++)
+      {
+        double f = g_rand_double_range (r, 2.0, 12.0), ph = g_rand_double_range (r, 0, 6.28);
+        for (int i = 0; i < S; i++)
+          x[((gsize) b * C + c) * S + i] = (float) (sin (2 * G_PI * f * i / 100.0 + ph)
+                                                    + 0.1 * g_rand_double_range (r, -1, 1));
+      }
+  bx_compact_normalize (x, (gsize) batch * C, (gsize) S);
+}
+
+static BxCompactConfig
+small_config (void)
+{
+  BxCompactConfig c;
+
+  g_assert_true (bx_compact_config_default ("eeg", &c));
+  c.dim = 32;
+  c.depth = 2;
+  c.heads = 4;
+  c.patch = 25;
+  c.max_channels = 4;
+  c.max_patches = 8;
+  return c;
+}
+
+static void
+test_pretrain_loss_decreases (void)
+{
+  BxCompactConfig c = small_config ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxModel) m = bx_compact_model_new (&c, 5, &error);
+  g_autoptr (BxCompactTrainer) t = NULL;
+  int B = 8, C = 2, S = 200;
+  g_autofree float *ev = g_new (float, (gsize) B * C * S);
+  float before, after;
+
+  g_assert_no_error (error);
+  t = bx_compact_trainer_new (m, 5);
+  synthetic_windows (ev, B, C, S, 99);
+  before = bx_compact_pretrain_eval (t, B, C, S, ev, 0.5, 1, &error);
+  g_assert_no_error (error);
+  /* a few steps on one small batch (fresh masks each step): the fixed-mask loss of that batch must fall */
+  for (int step = 0; step < 40; step++)
+    g_assert_false (isnan (bx_compact_pretrain_step (t, B, C, S, ev, 0.5, 3e-3f, 0.05f, TRUE, &error)));
+  after = bx_compact_pretrain_eval (t, B, C, S, ev, 0.5, 1, &error);
+  g_test_message ("masked MSE %.4f → %.4f after 40 steps", before, after);
+  g_assert_cmpfloat (before, >, 0.8);
+  g_assert_cmpfloat (after, <, 0.93 * before);
+  g_assert_cmpint (bx_compact_trainer_get_step (t), ==, 40);
+}
+
+static void
+run_pooled (BxModel *m, const float *x, int B, int C, int S, float *pooled)
+{
+  g_autoptr (BxModelContext) ctx = bx_model_context_new ();
+  g_autoptr (GError) error = NULL;
+  gint64 shape[2] = { C, S };
+  int L = bx_model_get_n_layers (m);
+  g_autofree float *out = NULL;
+
+  g_assert_true (bx_model_set_input_shape (m, 2, shape, &error));
+  g_assert_no_error (error);
+  out = g_new (float, (gsize) B * bx_model_layer_numel (m, L - 1, FALSE));
+  g_assert_true (bx_model_forward (m, ctx, B, BX_MODEL_FROM_PREPARED, L, x, out, NULL, FALSE, &error));
+  g_assert_true (bx_model_pool (m, L - 1, FALSE, out, B, pooled, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_save_load_resume (void)
+{
+  BxCompactConfig c = small_config (), c2;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxModel) m = bx_compact_model_new (&c, 11, &error);
+  g_autoptr (BxModel) m2 = NULL, m3 = NULL;
+  g_autoptr (BxCompactTrainer) t = bx_compact_trainer_new (m, 11), t3 = NULL;
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "m.safetensors", NULL);
+  g_autofree char *ck = g_build_filename (dir, "m.ckpt", NULL);
+  int B = 3, C = 2, S = 100;
+  g_autofree float *x = g_new (float, (gsize) B * C * S), *p1 = g_new (float, B * c.dim);
+  g_autofree float *p2 = g_new (float, B * c.dim);
+  g_autofree char *meta = NULL;
+  float l_cont, l_res;
+
+  synthetic_windows (x, B, C, S, 4);
+  for (int i = 0; i < 3; i++)
+    bx_compact_pretrain_step (t, B, C, S, x, 0.5, 1e-3f, 0.0f, TRUE, &error);
+  g_assert_true (bx_compact_save (m, NULL, FALSE, path, NULL, &error));
+  g_assert_true (bx_compact_save (m, t, TRUE, ck, NULL, &error));
+  g_assert_no_error (error);
+  m2 = bx_model_load (BX_MODEL_FAMILY_COMPACT, path, &error);
+  g_assert_no_error (error);
+  g_assert_true (bx_compact_model_get_config (m2, &c2));
+  g_assert_cmpint (c2.dim, ==, c.dim);
+  g_assert_cmpint (c2.patch, ==, c.patch);
+  g_assert_cmpint (c2.max_channels, ==, c.max_channels);
+  g_assert_cmpstr (c2.modality, ==, "eeg");
+  run_pooled (m, x, B, C, S, p1);
+  run_pooled (m2, x, B, C, S, p2);
+  g_assert_cmpmem (p1, B * c.dim * sizeof (float), p2, B * c.dim * sizeof (float));
+  meta = bx_compact_file_metadata (path, "heads", &error);
+  g_assert_cmpstr (meta, ==, "4");
+  /* a plain model file has no training state */
+  g_assert_false (bx_compact_trainer_resume (t, path, &error));
+  g_assert_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_KEYS);
+  g_clear_error (&error);
+  /* resume: the next step gives the same loss as continuing without a save */
+  m3 = bx_model_load (BX_MODEL_FAMILY_COMPACT, ck, &error);
+  g_assert_no_error (error);
+  t3 = bx_compact_trainer_new (m3, 999);
+  g_assert_true (bx_compact_trainer_resume (t3, ck, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (bx_compact_trainer_get_step (t3), ==, 3);
+  for (int i = 0; i < 2; i++)
+    {
+      l_cont = bx_compact_pretrain_step (t, B, C, S, x, 0.5, 1e-3f, 0.0f, TRUE, &error);
+      l_res = bx_compact_pretrain_step (t3, B, C, S, x, 0.5, 1e-3f, 0.0f, TRUE, &error);
+      g_assert_cmpfloat (l_cont, ==, l_res);
+    }
+  bx_test_tmpdir_remove (dir);
+}
+
+static void
+test_errors (void)
+{
+  g_autofree char *path = bx_test_fixture_path ("compact/model.safetensors");
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *bad = g_build_filename (dir, "cut.safetensors", NULL);
+  g_autofree char *nometa = g_build_filename (dir, "nometa.safetensors", NULL);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxModel) m = NULL;
+  BxCompactConfig c = small_config ();
+  const char *wrong[] = { "format", "something-else", NULL };
+
+  /* another family requested */
+  m = bx_model_load (BX_MODEL_FAMILY_LABRAM, path, &error);
+  g_assert_null (m);
+  g_assert_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_FAMILY);
+  g_assert_nonnull (strstr (error->message, "compact"));
+  g_clear_error (&error);
+  /* truncated file */
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (bad, contents, (gssize) (len - 100), NULL));
+  m = bx_model_load (BX_MODEL_FAMILY_COMPACT, bad, &error);
+  g_assert_null (m);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "cut.safetensors"));
+  g_clear_error (&error);
+  /* compact tensors without our metadata */
+  m = bx_compact_model_new (&c, 1, &error);
+  g_assert_true (bx_compact_save (m, NULL, FALSE, nometa, wrong, &error));
+  g_clear_pointer (&m, bx_model_free);
+  m = bx_model_load (BX_MODEL_FAMILY_AUTO, nometa, &error);
+  g_assert_null (m);
+  g_assert_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "__metadata__"));
+  g_clear_error (&error);
+  /* input that does not fit */
+  m = load_fixture_model ();
+  g_assert_false (bx_model_set_input_shape (m, 2, (const gint64[]){ 2, 15 }, &error));
+  g_assert_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_INPUT);
+  bx_test_tmpdir_remove (dir);
+}
+
+static void
+test_committed_models (void)
+{
+  const char *names[] = { "eeg", "ecg" };
+  const char *root = g_getenv ("BIOX_SOURCE_ROOT");
+
+  g_assert_nonnull (root);
+  for (gsize k = 0; k < G_N_ELEMENTS (names); k++)
+    {
+      g_autofree char *file = g_strdup_printf ("compact-%s.safetensors", names[k]);
+      g_autofree char *path = g_build_filename (root, "data", "models", file, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (BxModel) m = bx_model_load (BX_MODEL_FAMILY_AUTO, path, &error);
+      BxCompactConfig c;
+      int C = k == 0 ? 4 : 1, S;
+      g_autofree float *x = NULL, *pooled = NULL;
+
+      g_assert_no_error (error);
+      g_assert_true (bx_compact_model_get_config (m, &c));
+      g_assert_cmpstr (c.modality, ==, names[k]);
+      S = (k == 0 ? 4 : 10) * c.rate;
+      x = g_new (float, (gsize) 2 * C * S);
+      pooled = g_new (float, 2 * c.dim);
+      synthetic_windows (x, 2, C, S, 8);
+      run_pooled (m, x, 2, C, S, pooled);
+      for (int i = 0; i < 2 * c.dim; i++)
+        g_assert_true (isfinite (pooled[i]));
+      g_assert_cmpfloat (max_abs (pooled, 2 * c.dim), >, 0.0);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  bx_model_set_threads (1);
+  g_test_add_func ("/compact/reference-forward-backward", test_reference_forward_backward);
+  g_test_add_func ("/compact/reference-weight-gradients", test_reference_weight_gradients);
+  g_test_add_func ("/compact/pretrain-loss-decreases", test_pretrain_loss_decreases);
+  g_test_add_func ("/compact/save-load-resume", test_save_load_resume);
+  g_test_add_func ("/compact/errors", test_errors);
+  g_test_add_func ("/compact/committed-models", test_committed_models);
+  return g_test_run ();
+}
