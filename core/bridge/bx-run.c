@@ -605,7 +605,7 @@ bx_run_head (BxRun *run, GError **error)
       BxTaskHeadParams params;
       guint n = 0, n_classes = 0, d;
 
-      if (opt->manifest != NULL && opt->train_old_npy == NULL)
+      if (opt->manifest != NULL && x_path == NULL)
         {
           g_autoptr (BxWindowSet) set = cut_windows (run, BX_ROLE_TRAIN, TRUE, FALSE, NULL, error);
           if (set == NULL || (prep = prepare_side (&run->old_m, set, 0, "train windows", error)) == NULL)
@@ -768,9 +768,11 @@ bx_run_features (BxRun *run, gboolean keep_targets, GError **error)
     }
   prep_text = preprocessing_json (run);
   g_clear_pointer (&run->features, bx_pair_features_free);
-  g_free (run->pair_old_prep);
-  run->pair_old_prep = g_memdup2 (old_prep, sizeof (float) * n_old
-                                                * (gsize)bx_model_layer_numel (run->old_m.model, -1, TRUE));
+  /* Kept only for 'randreal' prototypes: (N, old input numel) can be large. */
+  g_clear_pointer (&run->pair_old_prep, g_free);
+  if (g_strcmp0 (opt->prototype_init, "randreal") == 0)
+    run->pair_old_prep = g_memdup2 (old_prep, sizeof (float) * n_old
+                                                  * (gsize)bx_model_layer_numel (run->old_m.model, -1, TRUE));
   run->n_pair = n_old;
   if (opt->no_cache)
     {
