@@ -93,14 +93,16 @@ im2col_range (void *p, size_t begin, size_t end, int thread)
       for (int r = 0; r < d->rows; r++)
         {
           float *c = j->col + row * d->N + (size_t) r * d->Lo;
-          const float *xr = j->x + ((size_t) ci * d->rows + r) * d->L + (k - d->pl);
+          /* input index of output t is t·s + k − pl, inside [0, L) for t in [t0, t1) */
+          const float *xr = j->x + ((size_t) ci * d->rows + r) * d->L;
+          ptrdiff_t off = k - d->pl;
           for (int t = 0; t < t0; t++)
             c[t] = 0.0f;
-          if (d->s == 1)
-            memcpy (c + t0, xr + t0, sizeof (float) * (t1 - t0));
+          if (d->s == 1 && t1 > t0)
+            memcpy (c + t0, xr + (t0 + off), sizeof (float) * (t1 - t0));
           else
             for (int t = t0; t < t1; t++)
-              c[t] = xr[(size_t) t * d->s];
+              c[t] = xr[(ptrdiff_t) t * d->s + off];
           for (int t = t1; t < d->Lo; t++)
             c[t] = 0.0f;
         }
@@ -130,9 +132,10 @@ col2im_range (void *p, size_t begin, size_t end, int thread)
         for (int r = 0; r < d->rows; r++)
           {
             const float *c = j->d_col + row * d->N + (size_t) r * d->Lo;
-            float *xr = j->dx + ((size_t) ci * d->rows + r) * d->L + (k - d->pl);
+            float *xr = j->dx + ((size_t) ci * d->rows + r) * d->L;
+            ptrdiff_t off = k - d->pl;
             for (int t = t0; t < t1; t++)
-              xr[(size_t) t * d->s] += c[t];
+              xr[(ptrdiff_t) t * d->s + off] += c[t];
           }
       }
 }
