@@ -23,7 +23,7 @@ bx_cmd_pretrain (int argc, char **argv)
   gboolean quiet = FALSE;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) signals = g_ptr_array_new_with_free_func ((GDestroyNotify) bx_compact_signal_free);
+  g_autoptr (GPtrArray) signals = g_ptr_array_new_with_free_func ((GDestroyNotify)bx_compact_signal_free);
   g_autoptr (GString) log = g_string_new (NULL);
   g_autoptr (BxModel) model = NULL;
   g_autoptr (BxCompactTrainer) trainer = NULL;
@@ -41,11 +41,13 @@ bx_cmd_pretrain (int argc, char **argv)
       { "modality", 'm', 0, G_OPTION_ARG_STRING, &modality, "eeg, ecg, ppg or emg", "M" },
       { "data", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &data,
         "Recording, directory (recursive: .edf .bdf .csv) or manifest; repeatable", "PATH" },
-      { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude, "Skip files whose name matches GLOB; repeatable", "GLOB" },
-      { "synthetic-hours", 0, 0, G_OPTION_ARG_DOUBLE, &synth_hours, "Hours of synthetic night added (default 1, 0 = none)",
-        "H" },
+      { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude,
+        "Skip files whose name matches GLOB; repeatable", "GLOB" },
+      { "synthetic-hours", 0, 0, G_OPTION_ARG_DOUBLE, &synth_hours,
+        "Hours of synthetic night added (default 1, 0 = none)", "H" },
       { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Encoder file to write (.safetensors)", "FILE" },
-      { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue from a checkpoint (<output>.ckpt)", "FILE" },
+      { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue from a checkpoint (<output>.ckpt)",
+        "FILE" },
       { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 10)", "N" },
       { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Steps per epoch (default 50)", "N" },
       { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Windows per step (default 16)", "N" },
@@ -54,7 +56,8 @@ bx_cmd_pretrain (int argc, char **argv)
       { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "AdamW learning rate (default 5e-4)", "LR" },
       { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Linear learning-rate warm-up steps (default 200)", "N" },
       { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "AdamW weight decay (default 0.05)", "WD" },
-      { "mask-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &mask_ratio, "Fraction of patches masked (default 0.5)", "R" },
+      { "mask-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &mask_ratio, "Fraction of patches masked (default 0.5)",
+        "R" },
       { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of init, masks and windows (default 1)", "S" },
       { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (default 1)", "T" },
       { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only errors", NULL },
@@ -72,11 +75,11 @@ bx_cmd_pretrain (int argc, char **argv)
                         modality ? modality : "nothing");
   if (output == NULL)
     return bx_cli_fail (BX_EXIT_USAGE, "pretrain: an output file is required (-o model.safetensors)");
-  if (epochs < 1 || steps < 1 || batch < 1 || warmup < 1 || mask_ratio <= 0.0 || mask_ratio >= 1.0 || lr <= 0.0 || seed < 0
-      || synth_hours < 0.0)
-    return bx_cli_fail (BX_EXIT_USAGE,
-                        "pretrain: need --epochs, --steps, --batch, --warmup ≥ 1, 0 < --mask-ratio < 1, --lr > 0, --seed ≥ 0, "
-                        "--synthetic-hours ≥ 0");
+  if (epochs < 1 || steps < 1 || batch < 1 || warmup < 1 || mask_ratio <= 0.0 || mask_ratio >= 1.0
+      || lr <= 0.0 || seed < 0 || synth_hours < 0.0)
+    return bx_cli_fail (BX_EXIT_USAGE, "pretrain: need --epochs, --steps, --batch, --warmup ≥ 1, 0 < "
+                                       "--mask-ratio < 1, --lr > 0, --seed ≥ 0, "
+                                       "--synthetic-hours ≥ 0");
   if (channels == 0)
     channels = g_strcmp0 (cfg.modality, "eeg") == 0 ? 4 : 1;
   if (seconds == 0)
@@ -84,32 +87,36 @@ bx_cmd_pretrain (int argc, char **argv)
   n_samples = seconds * cfg.rate;
   if (channels < 1 || channels > cfg.max_channels || n_samples % cfg.patch != 0
       || n_samples / cfg.patch > cfg.max_patches)
-    return bx_cli_fail (BX_EXIT_USAGE, "pretrain: %d channels × %d s does not fit (≤ %d channels, ≤ %d patches of %d)",
+    return bx_cli_fail (BX_EXIT_USAGE,
+                        "pretrain: %d channels × %d s does not fit (≤ %d channels, ≤ %d patches of %d)",
                         channels, seconds, cfg.max_channels, cfg.max_patches, cfg.patch);
   bx_cli_set_threads (threads);
 
   for (int i = 0; data != NULL && data[i] != NULL; i++)
-    if (!bx_compact_collect (data[i], cfg.modality, cfg.rate, (const char *const *) exclude, signals, log, &error))
+    if (!bx_compact_collect (data[i], cfg.modality, cfg.rate, (const char *const *)exclude, signals, log,
+                             &error))
       return bx_cli_fail_error (error, TRUE);
   if (synth_hours > 0.0)
     {
-      BxCompactSignal *s = bx_compact_signal_synthetic (cfg.modality, cfg.rate, synth_hours, (guint64) seed, &error);
+      BxCompactSignal *s
+          = bx_compact_signal_synthetic (cfg.modality, cfg.rate, synth_hours, (guint64)seed, &error);
       if (s == NULL)
         return bx_cli_fail_error (error, FALSE);
-      g_string_append_printf (log, "%s: %d channel(s), %.0f s\n", s->source, s->n_channels, (double) s->n / cfg.rate);
+      g_string_append_printf (log, "%s: %d channel(s), %.0f s\n", s->source, s->n_channels,
+                              (double)s->n / cfg.rate);
       g_ptr_array_add (signals, s);
     }
   for (guint i = 0; i < signals->len; i++)
     {
       const BxCompactSignal *s = signals->pdata[i];
-      if (s->n >= (gsize) n_samples)
-        total_samples += (double) s->n;
+      if (s->n >= (gsize)n_samples)
+        total_samples += (double)s->n;
     }
   if (!quiet)
     fputs (log->str, stdout);
   if (total_samples == 0.0)
-    return bx_cli_fail (BX_EXIT_BAD_INPUT, "pretrain: no %s signal of at least %d s in the data", cfg.modality,
-                        seconds);
+    return bx_cli_fail (BX_EXIT_BAD_INPUT, "pretrain: no %s signal of at least %d s in the data",
+                        cfg.modality, seconds);
   if (!quiet)
     printf ("data: %u recording(s), %.1f h of %s at %d Hz\n", signals->len, total_samples / cfg.rate / 3600.0,
             cfg.modality, cfg.rate);
@@ -127,31 +134,32 @@ bx_cmd_pretrain (int argc, char **argv)
                               cfg.modality);
         cfg = rc;
       }
-      trainer = bx_compact_trainer_new (model, (guint64) seed);
+      trainer = bx_compact_trainer_new (model, (guint64)seed);
       if (!bx_compact_trainer_resume (trainer, resume, &error))
         return bx_cli_fail_error (error, TRUE);
-      first_epoch = (int) (bx_compact_trainer_get_step (trainer) / steps);
+      first_epoch = (int)(bx_compact_trainer_get_step (trainer) / steps);
       if (!quiet)
-        printf ("resumed %s at step %" G_GINT64_FORMAT " (epoch %d)\n", resume, bx_compact_trainer_get_step (trainer),
-                first_epoch);
+        printf ("resumed %s at step %" G_GINT64_FORMAT " (epoch %d)\n", resume,
+                bx_compact_trainer_get_step (trainer), first_epoch);
     }
   else
     {
-      model = bx_compact_model_new (&cfg, (guint64) seed, &error);
+      model = bx_compact_model_new (&cfg, (guint64)seed, &error);
       if (model == NULL)
         return bx_cli_fail_error (error, FALSE);
-      trainer = bx_compact_trainer_new (model, (guint64) seed);
+      trainer = bx_compact_trainer_new (model, (guint64)seed);
     }
   if (!quiet)
-    printf ("model: %s, %" G_GUINT64_FORMAT " parameters\n", bx_model_get_config (model), bx_model_get_n_params (model));
+    printf ("model: %s, %" G_GUINT64_FORMAT " parameters\n", bx_model_get_config (model),
+            bx_model_get_n_params (model));
 
   /* a fixed evaluation set of windows (its own seed), the same every epoch and across resumes */
-  eval = g_new (float, (gsize) eval_batch * channels * n_samples);
-  rand = g_rand_new_with_seed ((guint32) (seed ^ 0x5eed));
+  eval = g_new (float, (gsize)eval_batch *channels *n_samples);
+  rand = g_rand_new_with_seed ((guint32)(seed ^ 0x5eed));
   bx_compact_sample_windows (signals, rand, eval_batch, channels, n_samples, eval);
   g_rand_free (g_steal_pointer (&rand));
   /* the window stream depends only on the seed and the step, so a resume continues it */
-  win = g_new (float, (gsize) batch * channels * n_samples);
+  win = g_new (float, (gsize)batch *channels *n_samples);
   ckpt = g_strconcat (output, ".ckpt", NULL);
   for (int epoch = first_epoch; epoch < epochs; epoch++)
     {
@@ -161,19 +169,20 @@ bx_cmd_pretrain (int argc, char **argv)
         {
           gint64 step = bx_compact_trainer_get_step (trainer);
           float loss;
-          rand = g_rand_new_with_seed ((guint32) ((guint64) seed * 1000003u + (guint64) step));
+          rand = g_rand_new_with_seed ((guint32)((guint64)seed * 1000003u + (guint64)step));
           bx_compact_sample_windows (signals, rand, batch, channels, n_samples, win);
           g_rand_free (g_steal_pointer (&rand));
           /* linear warm-up over the first `warmup` steps, then constant */
-          double lr_t = lr * MIN (1.0, (double) (step + 1) / warmup);
-          loss = bx_compact_pretrain_step (trainer, batch, channels, n_samples, win, mask_ratio, (float) lr_t,
-                                           (float) wd, TRUE, &error);
+          double lr_t = lr * MIN (1.0, (double)(step + 1) / warmup);
+          loss = bx_compact_pretrain_step (trainer, batch, channels, n_samples, win, mask_ratio, (float)lr_t,
+                                           (float)wd, TRUE, &error);
           if (isnan (loss))
             return bx_cli_fail_error (error, FALSE);
           sum += loss;
         }
-      eval_loss = bx_compact_pretrain_eval (trainer, eval_batch, channels, n_samples, eval, mask_ratio, 7, &error);
-      total_s += (double) (g_get_monotonic_time () - t0) / 1e6;
+      eval_loss
+          = bx_compact_pretrain_eval (trainer, eval_batch, channels, n_samples, eval, mask_ratio, 7, &error);
+      total_s += (double)(g_get_monotonic_time () - t0) / 1e6;
       {
         g_autofree char *ep = g_strdup_printf ("%d", epoch + 1);
         g_autofree char *el = g_strdup_printf ("%.6f", eval_loss);
@@ -182,8 +191,8 @@ bx_cmd_pretrain (int argc, char **argv)
           return bx_cli_fail_error (error, FALSE);
       }
       if (!quiet)
-        printf ("epoch %d/%d: train loss %.4f, eval loss %.4f (fixed %d windows), %.1f s\n", epoch + 1, epochs,
-                sum / steps, eval_loss, eval_batch, (double) (g_get_monotonic_time () - t0) / 1e6);
+        printf ("epoch %d/%d: train loss %.4f, eval loss %.4f (fixed %d windows), %.1f s\n", epoch + 1,
+                epochs, sum / steps, eval_loss, eval_batch, (double)(g_get_monotonic_time () - t0) / 1e6);
       fflush (stdout);
     }
   {
@@ -191,13 +200,22 @@ bx_cmd_pretrain (int argc, char **argv)
     g_autofree char *el = g_strdup_printf ("%.6f", eval_loss);
     g_autofree char *win_s = g_strdup_printf ("%d x %d s", channels, seconds);
     g_autofree char *st = g_strdup_printf ("%" G_GINT64_FORMAT, bx_compact_trainer_get_step (trainer));
-    const char *meta[] = { "epochs", ep, "eval_loss", el, "window", win_s, "pretrain_steps", st,
-                           "objective", "masked-patch reconstruction (MSE on per-patch z-scored samples)", NULL };
+    const char *meta[] = { "epochs",
+                           ep,
+                           "eval_loss",
+                           el,
+                           "window",
+                           win_s,
+                           "pretrain_steps",
+                           st,
+                           "objective",
+                           "masked-patch reconstruction (MSE on per-patch z-scored samples)",
+                           NULL };
     if (!bx_compact_save (model, trainer, FALSE, output, meta, &error))
       return bx_cli_fail_error (error, FALSE);
   }
   if (!quiet)
     printf ("wrote %s (checkpoint %s); %.1f s training, %.1f s total\n", output, ckpt, total_s,
-            (double) (g_get_monotonic_time () - t_start) / 1e6);
+            (double)(g_get_monotonic_time () - t_start) / 1e6);
   return BX_EXIT_OK;
 }

@@ -52,14 +52,14 @@ signal_build (const char *source, GPtrArray *chans, GArray *lens, GArray *rates,
       n = MIN (n, n_out);
     }
   s->source = g_strdup (source);
-  s->n_channels = (int) res->len;
+  s->n_channels = (int)res->len;
   s->n = n;
-  s->x = g_new (float, (gsize) s->n_channels * n);
+  s->x = g_new (float, (gsize)s->n_channels *n);
   for (guint i = 0; i < res->len; i++)
     {
       float *y = res->pdata[i];
       for (gsize j = 0; j < n; j++)
-        s->x[(gsize) i * n + j] = isfinite (y[j]) ? y[j] : 0.0f;
+        s->x[(gsize)i * n + j] = isfinite (y[j]) ? y[j] : 0.0f;
     }
   g_ptr_array_unref (res);
   return s;
@@ -88,7 +88,8 @@ read_csv (const char *path, const char *modality, int rate, GError **error)
   int time_col = -1, n_cols;
   GArray *cols = g_array_new (FALSE, FALSE, sizeof (int));
   GPtrArray *chans = g_ptr_array_new_with_free_func (g_free);
-  GArray *lens = g_array_new (FALSE, FALSE, sizeof (gsize)), *rates = g_array_new (FALSE, FALSE, sizeof (double));
+  GArray *lens = g_array_new (FALSE, FALSE, sizeof (gsize)),
+         *rates = g_array_new (FALSE, FALSE, sizeof (double));
   double fs = 0.0, t0 = NAN, t1 = NAN;
   gsize n_rows = 0;
   BxCompactSignal *s = NULL;
@@ -97,7 +98,7 @@ read_csv (const char *path, const char *modality, int rate, GError **error)
     goto out;
   lines = g_strsplit (text, "\n", -1);
   head = g_strsplit (lines[0] ? lines[0] : "", ",", -1);
-  n_cols = (int) g_strv_length (head);
+  n_cols = (int)g_strv_length (head);
   for (int c = 0; c < n_cols; c++)
     {
       if (g_str_has_prefix (g_strstrip (head[c]), "Time"))
@@ -107,7 +108,8 @@ read_csv (const char *path, const char *modality, int rate, GError **error)
     }
   if (cols->len == 0)
     {
-      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_INPUT, "%s: no %s column in the CSV header", path, modality);
+      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_INPUT, "%s: no %s column in the CSV header", path,
+                   modality);
       goto out;
     }
   for (guint k = 0; k < cols->len; k++)
@@ -115,14 +117,14 @@ read_csv (const char *path, const char *modality, int rate, GError **error)
   for (gsize r = 1; lines[r] != NULL; r++)
     {
       g_auto (GStrv) f = g_strsplit (lines[r], ",", -1);
-      if ((int) g_strv_length (f) < n_cols)
+      if ((int)g_strv_length (f) < n_cols)
         continue;
       if (time_col >= 0 && n_rows == 0)
         t0 = g_ascii_strtod (f[time_col], NULL);
       if (time_col >= 0 && n_rows == 1)
         t1 = g_ascii_strtod (f[time_col], NULL);
       for (guint k = 0; k < cols->len; k++)
-        ((float *) chans->pdata[k])[n_rows] = (float) g_ascii_strtod (f[g_array_index (cols, int, k)], NULL);
+        ((float *)chans->pdata[k])[n_rows] = (float)g_ascii_strtod (f[g_array_index (cols, int, k)], NULL);
       n_rows++;
     }
   if (time_col >= 0 && isfinite (t1 - t0) && t1 > t0)
@@ -139,7 +141,8 @@ read_csv (const char *path, const char *modality, int rate, GError **error)
   if (fs <= 0.0 || n_rows < 2)
     {
       g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_INPUT,
-                   "%s: cannot tell the sample rate (no Time column and no <N>hz in the name) or no rows", path);
+                   "%s: cannot tell the sample rate (no Time column and no <N>hz in the name) or no rows",
+                   path);
       goto out;
     }
   for (guint k = 0; k < cols->len; k++)
@@ -157,7 +160,8 @@ out:
 }
 
 BxCompactSignal *
-bx_compact_signal_read (const char *path, const char *modality, int rate, const char *const *labels, GError **error)
+bx_compact_signal_read (const char *path, const char *modality, int rate, const char *const *labels,
+                        GError **error)
 {
   g_autoptr (BxRecording) rec = NULL;
   GPtrArray *chans;
@@ -180,21 +184,22 @@ bx_compact_signal_read (const char *path, const char *modality, int rate, const 
   rates = g_array_new (FALSE, FALSE, sizeof (double));
   for (guint i = 0; labels != NULL ? labels[i] != NULL : i < bx_recording_get_n_channels (rec); i++)
     {
-      int idx = labels != NULL ? bx_recording_find_channel (rec, labels[i]) : (int) i;
+      int idx = labels != NULL ? bx_recording_find_channel (rec, labels[i]) : (int)i;
       const BxChannel *ch;
       float *x;
       gsize n;
       if (idx < 0)
         {
-          g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_INPUT, "%s: no channel labelled '%s'", path, labels[i]);
+          g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_INPUT, "%s: no channel labelled '%s'", path,
+                       labels[i]);
           goto fail;
         }
-      ch = bx_recording_get_channel (rec, (guint) idx);
+      ch = bx_recording_get_channel (rec, (guint)idx);
       if (labels == NULL && ch->modality != want)
         continue;
-      n = (gsize) ch->n_samples;
+      n = (gsize)ch->n_samples;
       x = g_new (float, MAX (n, 1));
-      if (!bx_recording_read (rec, (guint) idx, 0, (gint64) n, x, error))
+      if (!bx_recording_read (rec, (guint)idx, 0, (gint64)n, x, error))
         {
           g_free (x);
           goto fail;
@@ -242,7 +247,7 @@ is_data_file (const char *name)
 static int
 cmp_names (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 static void
@@ -268,8 +273,8 @@ list_files (const char *dir, GPtrArray *out)
 }
 
 gboolean
-bx_compact_collect (const char *path, const char *modality, int rate, const char *const *exclude, GPtrArray *signals,
-                    GString *log, GError **error)
+bx_compact_collect (const char *path, const char *modality, int rate, const char *const *exclude,
+                    GPtrArray *signals, GString *log, GError **error)
 {
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
 
@@ -308,7 +313,7 @@ bx_compact_collect (const char *path, const char *modality, int rate, const char
           continue;
         }
       if (log != NULL)
-        g_string_append_printf (log, "%s: %d channel(s), %.0f s\n", f, s->n_channels, (double) s->n / rate);
+        g_string_append_printf (log, "%s: %d channel(s), %.0f s\n", f, s->n_channels, (double)s->n / rate);
       g_ptr_array_add (signals, s);
     }
   return TRUE;
@@ -323,7 +328,8 @@ bx_compact_signal_synthetic (const char *modality, int rate, double hours, guint
   GPtrArray *chans;
   GArray *lens, *rates;
   BxCompactSignal *s;
-  g_autofree char *source = g_strdup_printf ("synthetic night seed %" G_GUINT64_FORMAT ", %.2f h", seed, hours);
+  g_autofree char *source
+      = g_strdup_printf ("synthetic night seed %" G_GUINT64_FORMAT ", %.2f h", seed, hours);
 
   if (!modality_of (modality, &want))
     {
@@ -346,8 +352,9 @@ bx_compact_signal_synthetic (const char *modality, int rate, double hours, guint
   for (guint i = 0; i < night->n_channels; i++)
     {
       const BxSimChannel *c = &night->channels[i];
-      BxModality m = bx_modality_detect (c->label, c->transducer, c->physical_dimension, c->sample_rate, NULL);
-      gsize n = (gsize) c->n_samples;
+      BxModality m
+          = bx_modality_detect (c->label, c->transducer, c->physical_dimension, c->sample_rate, NULL);
+      gsize n = (gsize)c->n_samples;
       if (m != want)
         continue;
       g_ptr_array_add (chans, c->samples);
@@ -368,15 +375,16 @@ bx_compact_signal_synthetic (const char *modality, int rate, double hours, guint
 }
 
 void
-bx_compact_sample_windows (GPtrArray *signals, GRand *rand, int batch, int n_channels, int n_samples, float *out)
+bx_compact_sample_windows (GPtrArray *signals, GRand *rand, int batch, int n_channels, int n_samples,
+                           float *out)
 {
   double total = 0.0;
 
   for (guint i = 0; i < signals->len; i++)
     {
       const BxCompactSignal *s = signals->pdata[i];
-      if (s->n >= (gsize) n_samples)
-        total += (double) (s->n - (gsize) n_samples + 1);
+      if (s->n >= (gsize)n_samples)
+        total += (double)(s->n - (gsize)n_samples + 1);
     }
   g_return_if_fail (total > 0.0);
   for (int b = 0; b < batch; b++)
@@ -387,21 +395,21 @@ bx_compact_sample_windows (GPtrArray *signals, GRand *rand, int batch, int n_cha
       for (guint i = 0; i < signals->len; i++)
         {
           const BxCompactSignal *si = signals->pdata[i];
-          double w = si->n >= (gsize) n_samples ? (double) (si->n - (gsize) n_samples + 1) : 0.0;
-          s = si->n >= (gsize) n_samples ? si : s;
+          double w = si->n >= (gsize)n_samples ? (double)(si->n - (gsize)n_samples + 1) : 0.0;
+          s = si->n >= (gsize)n_samples ? si : s;
           if (u < w)
             break;
           u -= w;
         }
-      off = (gsize) g_rand_int_range (rand, 0, (gint32) (s->n - (gsize) n_samples + 1));
+      off = (gsize)g_rand_int_range (rand, 0, (gint32)(s->n - (gsize)n_samples + 1));
       for (int c = 0; c < n_channels; c++)
         {
           int src = s->n_channels >= n_channels ? c : g_rand_int_range (rand, 0, s->n_channels);
-          float *dst = out + ((gsize) b * n_channels + c) * n_samples;
+          float *dst = out + ((gsize)b * n_channels + c) * n_samples;
           if (s->n_channels > n_channels)
             src = g_rand_int_range (rand, 0, s->n_channels);
-          memcpy (dst, s->x + (gsize) src * s->n + off, sizeof (float) * n_samples);
+          memcpy (dst, s->x + (gsize)src * s->n + off, sizeof (float) * n_samples);
         }
     }
-  bx_compact_normalize (out, (gsize) batch * n_channels, (gsize) n_samples);
+  bx_compact_normalize (out, (gsize)batch * n_channels, (gsize)n_samples);
 }

@@ -19,7 +19,7 @@
 static gboolean
 add_param (BxStateDict *sd, const char *name, const BxCompactParam *p, const float *values, GError **error)
 {
-  return bx_state_dict_add_float (sd, name, (guint) p->ndim, p->shape, values, error);
+  return bx_state_dict_add_float (sd, name, (guint)p->ndim, p->shape, values, error);
 }
 
 gboolean
@@ -33,8 +33,9 @@ bx_compact_save (BxModel *model, BxCompactTrainer *t, gboolean with_state, const
 
   if (!bx_compact_model_get_config (model, &c))
     {
-      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_FAMILY, "%s: only compact models are saved here (this is %s)",
-                   path, bx_model_family_name (bx_model_get_family (model)));
+      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_FAMILY,
+                   "%s: only compact models are saved here (this is %s)", path,
+                   bx_model_family_name (bx_model_get_family (model)));
       return FALSE;
     }
   layout = bx_compact_param_layout (&c);
@@ -42,7 +43,7 @@ bx_compact_save (BxModel *model, BxCompactTrainer *t, gboolean with_state, const
     {
       const BxModelParam *p = layout->pdata[i];
       const BxModelParam *mp = bx_model_param_info (model, p->name);
-      if (mp == NULL || !bx_state_dict_add_float (sd, p->name, (guint) p->ndim, p->shape, mp->data, error))
+      if (mp == NULL || !bx_state_dict_add_float (sd, p->name, (guint)p->ndim, p->shape, mp->data, error))
         {
           bx_compact_param_layout_free (layout);
           if (mp == NULL)
@@ -75,12 +76,12 @@ bx_compact_save (BxModel *model, BxCompactTrainer *t, gboolean with_state, const
     }
   bx_state_dict_set_metadata (sd, "format", "bioxbridge-compact");
   bx_state_dict_set_metadata (sd, "modality", c.modality);
-#define META_INT(key, v)                                                                                             \
-  do                                                                                                                 \
-    {                                                                                                                \
-      g_snprintf (buf, sizeof buf, "%d", (v));                                                                       \
-      bx_state_dict_set_metadata (sd, key, buf);                                                                     \
-    }                                                                                                                \
+#define META_INT(key, v)                                                                                     \
+  do                                                                                                         \
+    {                                                                                                        \
+      g_snprintf (buf, sizeof buf, "%d", (v));                                                               \
+      bx_state_dict_set_metadata (sd, key, buf);                                                             \
+    }                                                                                                        \
   while (0)
   META_INT ("rate", c.rate);
   META_INT ("patch", c.patch);
@@ -88,7 +89,8 @@ bx_compact_save (BxModel *model, BxCompactTrainer *t, gboolean with_state, const
   META_INT ("depth", c.depth);
   META_INT ("heads", c.heads);
 #undef META_INT
-  for (int i = 0; extra_metadata != NULL && extra_metadata[i] != NULL && extra_metadata[i + 1] != NULL; i += 2)
+  for (int i = 0; extra_metadata != NULL && extra_metadata[i] != NULL && extra_metadata[i + 1] != NULL;
+       i += 2)
     bx_state_dict_set_metadata (sd, extra_metadata[i], extra_metadata[i + 1]);
   return bx_safetensors_write (path, sd, error);
 }
@@ -104,20 +106,24 @@ bx_compact_trainer_resume (BxCompactTrainer *t, const char *path, GError **error
 
   if (sd == NULL)
     {
-      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_FAMILY, "cannot resume from %s: %s", path, local->message);
+      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_FAMILY, "cannot resume from %s: %s", path,
+                   local->message);
       return FALSE;
     }
   step = bx_state_dict_get_metadata (sd, "step");
   rng = bx_state_dict_get_metadata (sd, "rng");
   if (step == NULL || rng == NULL || !g_ascii_string_to_signed (step, 10, 0, G_MAXINT64, &st, NULL)
-      || sscanf (rng, "%" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x",
+      || sscanf (rng,
+                 "%" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER
+                 "x",
                  &s[0], &s[1], &s[2], &s[3])
              != 4)
     {
-      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_KEYS,
-                   "%s: no training state to resume from (__metadata__ step = %s, rng = %s); it was saved without "
-                   "the optimiser state",
-                   path, step ? step : "missing", rng ? rng : "missing");
+      g_set_error (
+          error, BX_MODEL_ERROR, BX_MODEL_ERROR_KEYS,
+          "%s: no training state to resume from (__metadata__ step = %s, rng = %s); it was saved without "
+          "the optimiser state",
+          path, step ? step : "missing", rng ? rng : "missing");
       return FALSE;
     }
   for (guint i = 0; i < t->params->len; i++)

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 
 /* One trainable tensor: an encoder parameter (data owned by the model) or a
  * pretraining-head tensor (data owned by the trainer). */
-typedef struct {
+typedef struct
+{
   char *name;
   int ndim;
   gint64 shape[4];
@@ -20,7 +21,8 @@ typedef struct {
   float *grad, *m, *v; /* AdamW moments */
 } BxCompactParam;
 
-struct _BxCompactTrainer {
+struct _BxCompactTrainer
+{
   BxModel *model;
   GPtrArray *params; /* BxCompactParam*, encoder first, then mask_token, decoder.weight, decoder.bias */
   gint64 step;

@@ -13,16 +13,19 @@
 #define LN_EPS 1e-5f
 
 /* Weights of one pre-LN block (also used for its gradients). */
-typedef struct {
+typedef struct
+{
   float *n1w, *n1b, *qkvw, *qkvb, *projw, *projb, *n2w, *n2b, *fc1w, *fc1b, *fc2w, *fc2b;
 } BlockW;
 
-typedef struct {
+typedef struct
+{
   const float *x;
   float *ln1, *mean1, *rstd1, *q, *k, *v, *probs, *o, *x1, *ln2, *mean2, *rstd2, *h, *g;
 } BlockSaved;
 
-typedef struct {
+typedef struct
+{
   BxCompactConfig cfg;
   float *pw, *pb, *cls, *chan, *time;
   BlockW *blocks;
@@ -85,17 +88,17 @@ bx_compact_param_layout (const BxCompactConfig *c)
 {
   GPtrArray *a = g_ptr_array_new ();
   gint64 D = c->dim, F = 4 * c->dim;
-#define L(nd, s0, s1, ...)                                                                                           \
-  do                                                                                                                 \
-    {                                                                                                                \
-      BxModelParam *p_ = g_new0 (BxModelParam, 1);                                                                   \
-      p_->name = g_strdup_printf (__VA_ARGS__);                                                                      \
-      p_->ndim = (nd);                                                                                               \
-      p_->shape[0] = (s0);                                                                                           \
-      p_->shape[1] = (s1);                                                                                           \
-      p_->numel = (gsize) (s0) * (gsize) ((nd) == 2 ? (s1) : 1);                                                     \
-      g_ptr_array_add (a, p_);                                                                                       \
-    }                                                                                                                \
+#define L(nd, s0, s1, ...)                                                                                   \
+  do                                                                                                         \
+    {                                                                                                        \
+      BxModelParam *p_ = g_new0 (BxModelParam, 1);                                                           \
+      p_->name = g_strdup_printf (__VA_ARGS__);                                                              \
+      p_->ndim = (nd);                                                                                       \
+      p_->shape[0] = (s0);                                                                                   \
+      p_->shape[1] = (s1);                                                                                   \
+      p_->numel = (gsize)(s0) * (gsize)((nd) == 2 ? (s1) : 1);                                               \
+      g_ptr_array_add (a, p_);                                                                               \
+    }                                                                                                        \
   while (0)
   L (2, D, c->patch, "patch_embed.weight");
   L (1, D, 0, "patch_embed.bias");
@@ -178,15 +181,15 @@ bx_compact_config_check (const BxCompactConfig *c, const char *what, GError **er
 {
   BxCompactConfig d;
 
-  if (!bx_compact_config_default (c->modality, &d) || c->rate < 1 || c->patch < 1 || c->dim < 1 || c->depth < 1
-      || c->depth > BX_MODEL_MAX_LAYERS || c->heads < 1 || c->dim % c->heads != 0 || c->max_channels < 1
-      || c->max_patches < 1)
+  if (!bx_compact_config_default (c->modality, &d) || c->rate < 1 || c->patch < 1 || c->dim < 1
+      || c->depth < 1 || c->depth > BX_MODEL_MAX_LAYERS || c->heads < 1 || c->dim % c->heads != 0
+      || c->max_channels < 1 || c->max_patches < 1)
     {
-      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_CONFIG,
-                   "%s: not a compact configuration: modality '%s', rate %d, patch %d, dim %d, depth %d, heads %d, "
-                   "max channels %d, max patches %d",
-                   what, c->modality, c->rate, c->patch, c->dim, c->depth, c->heads, c->max_channels,
-                   c->max_patches);
+      g_set_error (
+          error, BX_MODEL_ERROR, BX_MODEL_ERROR_CONFIG,
+          "%s: not a compact configuration: modality '%s', rate %d, patch %d, dim %d, depth %d, heads %d, "
+          "max channels %d, max patches %d",
+          what, c->modality, c->rate, c->patch, c->dim, c->depth, c->heads, c->max_channels, c->max_patches);
       return FALSE;
     }
   return TRUE;
@@ -212,10 +215,11 @@ bx_compact_model_set_config (BxModel *m, const BxCompactConfig *c)
                                "up to %d channels × %d patches",
                                c->modality, c->rate, c->patch, c->dim, c->depth, c->heads, 4 * c->dim,
                                c->max_channels, c->max_patches);
-  m->config_json = g_strdup_printf ("\"modality\": \"%s\", \"rate\": %d, \"patch\": %d, \"dim\": %d, \"depth\": %d, "
-                                    "\"heads\": %d, \"mlp\": %d, \"max_channels\": %d, \"max_patches\": %d",
-                                    c->modality, c->rate, c->patch, c->dim, c->depth, c->heads, 4 * c->dim,
-                                    c->max_channels, c->max_patches);
+  m->config_json
+      = g_strdup_printf ("\"modality\": \"%s\", \"rate\": %d, \"patch\": %d, \"dim\": %d, \"depth\": %d, "
+                         "\"heads\": %d, \"mlp\": %d, \"max_channels\": %d, \"max_patches\": %d",
+                         c->modality, c->rate, c->patch, c->dim, c->depth, c->heads, 4 * c->dim,
+                         c->max_channels, c->max_patches);
 }
 
 BxModel *
@@ -282,12 +286,12 @@ bx_compact_normalize (float *x, gsize rows, gsize n)
       double s = 0.0, ss = 0.0, mean, sd;
       for (gsize i = 0; i < n; i++)
         s += row[i];
-      mean = s / (double) n;
+      mean = s / (double)n;
       for (gsize i = 0; i < n; i++)
         ss += (row[i] - mean) * (row[i] - mean);
-      sd = sqrt (ss / (double) n);
+      sd = sqrt (ss / (double)n);
       for (gsize i = 0; i < n; i++)
-        row[i] = (float) ((row[i] - mean) / (sd + 1e-6));
+        row[i] = (float)((row[i] - mean) / (sd + 1e-6));
     }
 }
 
@@ -306,12 +310,12 @@ compact_free (gpointer impl)
 static void
 bind_block (BlockW *b, int i, float *(*get) (void *owner, const char *name), void *owner)
 {
-#define B(field, key)                                                                                                \
-  do                                                                                                                 \
-    {                                                                                                                \
-      g_autofree char *n_ = g_strdup_printf ("blocks.%d.%s", i, key);                                                \
-      b->field = get (owner, n_);                                                                                    \
-    }                                                                                                                \
+#define B(field, key)                                                                                        \
+  do                                                                                                         \
+    {                                                                                                        \
+      g_autofree char *n_ = g_strdup_printf ("blocks.%d.%s", i, key);                                        \
+      b->field = get (owner, n_);                                                                            \
+    }                                                                                                        \
   while (0)
   B (n1w, "norm1.weight");
   B (n1b, "norm1.bias");
@@ -380,14 +384,14 @@ compact_set_input_shape (BxModel *m, int ndim, const gint64 *shape, GError **err
       || shape[1] / c->cfg.patch > c->cfg.max_patches)
     {
       g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_INPUT,
-                   "%s: compact-%s takes (channels ≤ %d, samples = k·%d with k ≤ %d) at %d Hz; got %d dims (%" G_GINT64_FORMAT
-                   ", %" G_GINT64_FORMAT ")",
-                   m->path, c->cfg.modality, c->cfg.max_channels, c->cfg.patch, c->cfg.max_patches, c->cfg.rate, ndim,
-                   shape[0], ndim > 1 ? shape[1] : 0);
+                   "%s: compact-%s takes (channels ≤ %d, samples = k·%d with k ≤ %d) at %d Hz; got %d dims "
+                   "(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ")",
+                   m->path, c->cfg.modality, c->cfg.max_channels, c->cfg.patch, c->cfg.max_patches,
+                   c->cfg.rate, ndim, shape[0], ndim > 1 ? shape[1] : 0);
       return FALSE;
     }
-  c->n_ch = (int) shape[0];
-  c->n_patch = (int) (shape[1] / c->cfg.patch);
+  c->n_ch = (int)shape[0];
+  c->n_patch = (int)(shape[1] / c->cfg.patch);
   c->tokens = 1 + c->n_ch * c->n_patch;
   tok[0] = c->tokens;
   tok[1] = c->cfg.dim;
@@ -401,23 +405,23 @@ compact_set_input_shape (BxModel *m, int ndim, const gint64 *shape, GError **err
 
 /* x (B, C, N·P) → tok (B, 1 + C·N, D); e (B·C·N, D) scratch; mask (B, C·N) or NULL. */
 static void
-stem_forward (const Compact *c, const float *mask_token, int B, int C, int N, const float *x, const guint8 *mask,
-              float *e, float *tok)
+stem_forward (const Compact *c, const float *mask_token, int B, int C, int N, const float *x,
+              const guint8 *mask, float *e, float *tok)
 {
   int D = c->cfg.dim, P = c->cfg.patch, T = 1 + C * N;
 
   bx_linear_forward (e, x, c->pw, c->pb, B * C * N, P, D);
   for (int b = 0; b < B; b++)
     {
-      float *o = tok + (gsize) b * T * D;
+      float *o = tok + (gsize)b * T * D;
       memcpy (o, c->cls, sizeof (float) * D);
       for (int ch = 0; ch < C; ch++)
         for (int n = 0; n < N; n++)
           {
-            gsize r = ((gsize) b * C + ch) * N + n;
+            gsize r = ((gsize)b * C + ch) * N + n;
             const float *src = (mask != NULL && mask[r]) ? mask_token : e + r * D;
-            const float *ce = c->chan + (gsize) ch * D, *te = c->time + (gsize) n * D;
-            float *t = o + (gsize) (1 + ch * N + n) * D;
+            const float *ce = c->chan + (gsize)ch * D, *te = c->time + (gsize)n * D;
+            float *t = o + (gsize)(1 + ch * N + n) * D;
             for (int d = 0; d < D; d++)
               t[d] = src[d] + ce[d] + te[d];
           }
@@ -428,18 +432,18 @@ static void
 compact_stem_forward (BxModel *m, BxModelContext *ctx, int batch, const float *in, float *out)
 {
   Compact *c = m->impl;
-  float *e = bx_model_ctx_alloc (ctx, (gsize) batch * c->n_ch * c->n_patch * c->cfg.dim);
+  float *e = bx_model_ctx_alloc (ctx, (gsize)batch * c->n_ch * c->n_patch * c->cfg.dim);
 
   stem_forward (c, NULL, batch, c->n_ch, c->n_patch, in, NULL, e, out);
 }
 
 static BlockSaved *
-block_forward (const BlockW *w, int D, int H, AllocFn alloc, void *owner, int batch, int T, const float *x, float *y,
-               gboolean save)
+block_forward (const BlockW *w, int D, int H, AllocFn alloc, void *owner, int batch, int T, const float *x,
+               float *y, gboolean save)
 {
   int hd = D / H, F = 4 * D, R = batch * T;
-  gsize RD = (gsize) R * D;
-  BlockSaved *s = (BlockSaved *) alloc (owner, (sizeof (BlockSaved) + sizeof (float) - 1) / sizeof (float));
+  gsize RD = (gsize)R * D;
+  BlockSaved *s = (BlockSaved *)alloc (owner, (sizeof (BlockSaved) + sizeof (float) - 1) / sizeof (float));
   float *qkv = alloc (owner, 3 * RD), *a = alloc (owner, RD);
   float *ws = alloc (owner, bx_attention_workspace_floats (T));
 
@@ -450,24 +454,24 @@ block_forward (const BlockW *w, int D, int H, AllocFn alloc, void *owner, int ba
   s->q = alloc (owner, RD);
   s->k = alloc (owner, RD);
   s->v = alloc (owner, RD);
-  s->probs = save ? alloc (owner, (gsize) batch * H * T * T) : NULL;
+  s->probs = save ? alloc (owner, (gsize)batch * H * T * T) : NULL;
   s->o = alloc (owner, RD);
   s->x1 = alloc (owner, RD);
   s->ln2 = alloc (owner, RD);
   s->mean2 = alloc (owner, R);
   s->rstd2 = alloc (owner, R);
-  s->h = alloc (owner, (gsize) R * F);
-  s->g = alloc (owner, (gsize) R * F);
+  s->h = alloc (owner, (gsize)R * F);
+  s->g = alloc (owner, (gsize)R * F);
 
   bx_layer_norm_forward (s->ln1, s->mean1, s->rstd1, x, w->n1w, w->n1b, R, D, LN_EPS);
   bx_linear_forward (qkv, s->ln1, w->qkvw, w->qkvb, R, D, 3 * D);
   bx_split_qkv_forward (s->q, s->k, s->v, qkv, R, D);
-  bx_attention_forward (s->o, s->probs, s->q, s->k, s->v, batch, T, H, hd, 1.0f / sqrtf ((float) hd), ws);
+  bx_attention_forward (s->o, s->probs, s->q, s->k, s->v, batch, T, H, hd, 1.0f / sqrtf ((float)hd), ws);
   bx_linear_forward (a, s->o, w->projw, w->projb, R, D, D);
   bx_add_forward (s->x1, x, a, RD);
   bx_layer_norm_forward (s->ln2, s->mean2, s->rstd2, s->x1, w->n2w, w->n2b, R, D, LN_EPS);
   bx_linear_forward (s->h, s->ln2, w->fc1w, w->fc1b, R, D, F);
-  bx_gelu_forward (s->g, s->h, (gsize) R * F);
+  bx_gelu_forward (s->g, s->h, (gsize)R * F);
   bx_linear_forward (a, s->g, w->fc2w, w->fc2b, R, F, D);
   bx_add_forward (y, s->x1, a, RD);
   return save ? s : NULL;
@@ -479,9 +483,9 @@ block_backward (const BlockW *w, const BlockW *gw, int D, int H, AllocFn alloc, 
                 const BlockSaved *s, const float *dy, float *dx)
 {
   int hd = D / H, F = 4 * D, R = batch * T;
-  gsize RD = (gsize) R * D;
-  float *dx1 = alloc (owner, RD), *dg = zalloc (alloc, owner, (gsize) R * F);
-  float *dh = zalloc (alloc, owner, (gsize) R * F), *dln = zalloc (alloc, owner, RD);
+  gsize RD = (gsize)R * D;
+  float *dx1 = alloc (owner, RD), *dg = zalloc (alloc, owner, (gsize)R * F);
+  float *dh = zalloc (alloc, owner, (gsize)R * F), *dln = zalloc (alloc, owner, RD);
   float *d_o = zalloc (alloc, owner, RD), *dq = zalloc (alloc, owner, RD), *dk = zalloc (alloc, owner, RD);
   float *dv = zalloc (alloc, owner, RD), *dqkv = zalloc (alloc, owner, 3 * RD);
   float *ws = alloc (owner, bx_attention_workspace_floats (T));
@@ -489,12 +493,12 @@ block_backward (const BlockW *w, const BlockW *gw, int D, int H, AllocFn alloc, 
 
   memcpy (dx1, dy, RD * sizeof (float));
   bx_linear_backward (dg, G (fc2w), G (fc2b), dy, s->g, w->fc2w, R, F, D);
-  bx_gelu_backward (dh, dg, s->h, (gsize) R * F);
+  bx_gelu_backward (dh, dg, s->h, (gsize)R * F);
   bx_linear_backward (dln, G (fc1w), G (fc1b), dh, s->ln2, w->fc1w, R, D, F);
   bx_layer_norm_backward (dx1, G (n2w), G (n2b), dln, s->x1, s->mean2, s->rstd2, w->n2w, R, D);
   bx_linear_backward (d_o, G (projw), G (projb), dx1, s->o, w->projw, R, D, D);
-  bx_attention_backward (dq, dk, dv, d_o, s->probs, s->q, s->k, s->v, batch, T, H, hd, 1.0f / sqrtf ((float) hd),
-                         ws);
+  bx_attention_backward (dq, dk, dv, d_o, s->probs, s->q, s->k, s->v, batch, T, H, hd,
+                         1.0f / sqrtf ((float)hd), ws);
   bx_split_qkv_backward (dqkv, dq, dk, dv, R, D);
   memset (dln, 0, RD * sizeof (float));
   bx_linear_backward (dln, G (qkvw), G (qkvb), dqkv, s->ln1, w->qkvw, R, D, 3 * D);
@@ -504,11 +508,13 @@ block_backward (const BlockW *w, const BlockW *gw, int D, int H, AllocFn alloc, 
 }
 
 static void *
-compact_layer_forward (BxModel *m, BxModelContext *ctx, int layer, int batch, const float *x, float *y, gboolean save)
+compact_layer_forward (BxModel *m, BxModelContext *ctx, int layer, int batch, const float *x, float *y,
+                       gboolean save)
 {
   Compact *c = m->impl;
 
-  return block_forward (&c->blocks[layer], c->cfg.dim, c->cfg.heads, ctx_alloc, ctx, batch, c->tokens, x, y, save);
+  return block_forward (&c->blocks[layer], c->cfg.dim, c->cfg.heads, ctx_alloc, ctx, batch, c->tokens, x, y,
+                        save);
 }
 
 static void
@@ -517,8 +523,8 @@ compact_layer_backward (BxModel *m, BxModelContext *ctx, int layer, int batch, v
 {
   Compact *c = m->impl;
 
-  block_backward (&c->blocks[layer], NULL, c->cfg.dim, c->cfg.heads, ctx_alloc, ctx, batch, c->tokens, saved, dy,
-                  dx);
+  block_backward (&c->blocks[layer], NULL, c->cfg.dim, c->cfg.heads, ctx_alloc, ctx, batch, c->tokens, saved,
+                  dy, dx);
 }
 
 const BxModelFamilyOps bx_compact_ops = {
@@ -532,7 +538,8 @@ const BxModelFamilyOps bx_compact_ops = {
 
 /* ---- trainer ---- */
 
-typedef struct {
+typedef struct
+{
   BxRng rng;
   BxArena *arena;
   BlockW *gblocks;
@@ -572,7 +579,7 @@ cparam_add (BxCompactTrainer *t, const char *name, int ndim, const gint64 *shape
   for (int i = 0; i < ndim; i++)
     {
       p->shape[i] = shape[i];
-      p->numel *= (gsize) shape[i];
+      p->numel *= (gsize)shape[i];
     }
   p->data = data;
   p->owned = owned;
@@ -626,8 +633,8 @@ bx_compact_trainer_new (BxModel *model, guint64 seed)
   bx_rng_init (&init, (seed ? seed : 2510) ^ 0x9e3779b97f4a7c15ull);
   {
     BxCompactParam *mt = cparam_add (t, "mask_token", 1, (const gint64[]){ D }, g_new (float, D), TRUE);
-    BxCompactParam *dw = cparam_add (t, "decoder.weight", 2, (const gint64[]){ P, D }, g_new (float, (gsize) P * D),
-                                     TRUE);
+    BxCompactParam *dw
+        = cparam_add (t, "decoder.weight", 2, (const gint64[]){ P, D }, g_new (float, (gsize)P *D), TRUE);
     BxCompactParam *db = cparam_add (t, "decoder.bias", 1, (const gint64[]){ P }, g_new0 (float, P), TRUE);
     init_param (&init, mt->name, mt->data, mt->numel);
     init_param (&init, dw->name, dw->data, dw->numel);
@@ -716,23 +723,24 @@ bx_compact_trainer_grad (const BxCompactTrainer *t, const char *name, gsize *num
 }
 
 const float *
-bx_compact_trainer_forward (BxCompactTrainer *t, int batch, int n_channels, int n_samples, const float *prepared,
-                            const guint8 *mask, GError **error)
+bx_compact_trainer_forward (BxCompactTrainer *t, int batch, int n_channels, int n_samples,
+                            const float *prepared, const guint8 *mask, GError **error)
 {
   TrainNN *nn = t->nn;
   Compact *c = t->model->impl;
   int D = c->cfg.dim, N, T;
-  gsize nx = (gsize) batch * n_channels * n_samples;
+  gsize nx = (gsize)batch * n_channels * n_samples;
   float *x, *e;
 
   nn->have_forward = FALSE;
   if (batch < 1 || n_channels < 1 || n_channels > c->cfg.max_channels || n_samples % c->cfg.patch != 0
       || n_samples / c->cfg.patch > c->cfg.max_patches || n_samples < c->cfg.patch)
     {
-      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_INPUT,
-                   "%s: training input (%d, %d, %d) does not fit (batch, channels ≤ %d, k·%d samples, k ≤ %d)",
-                   t->model->path, batch, n_channels, n_samples, c->cfg.max_channels, c->cfg.patch,
-                   c->cfg.max_patches);
+      g_set_error (
+          error, BX_MODEL_ERROR, BX_MODEL_ERROR_INPUT,
+          "%s: training input (%d, %d, %d) does not fit (batch, channels ≤ %d, k·%d samples, k ≤ %d)",
+          t->model->path, batch, n_channels, n_samples, c->cfg.max_channels, c->cfg.patch,
+          c->cfg.max_patches);
       return NULL;
     }
   N = n_samples / c->cfg.patch;
@@ -740,19 +748,19 @@ bx_compact_trainer_forward (BxCompactTrainer *t, int batch, int n_channels, int 
   bx_arena_reset (nn->arena);
   x = bx_arena_alloc_floats (nn->arena, nx);
   memcpy (x, prepared, nx * sizeof (float));
-  nn->mask = (guint8 *) bx_arena_alloc (nn->arena, (gsize) batch * n_channels * N + 1);
+  nn->mask = (guint8 *)bx_arena_alloc (nn->arena, (gsize)batch * n_channels * N + 1);
   if (mask != NULL)
-    memcpy (nn->mask, mask, (gsize) batch * n_channels * N);
+    memcpy (nn->mask, mask, (gsize)batch * n_channels * N);
   else
-    memset (nn->mask, 0, (gsize) batch * n_channels * N);
-  e = bx_arena_alloc_floats (nn->arena, (gsize) batch * n_channels * N * D);
-  nn->acts[0] = bx_arena_alloc_floats (nn->arena, (gsize) batch * T * D);
+    memset (nn->mask, 0, (gsize)batch * n_channels * N);
+  e = bx_arena_alloc_floats (nn->arena, (gsize)batch * n_channels * N * D);
+  nn->acts[0] = bx_arena_alloc_floats (nn->arena, (gsize)batch * T * D);
   stem_forward (c, nn->mask_token, batch, n_channels, N, x, nn->mask, e, nn->acts[0]);
   for (int i = 0; i < c->cfg.depth; i++)
     {
-      nn->acts[i + 1] = bx_arena_alloc_floats (nn->arena, (gsize) batch * T * D);
-      nn->saved[i] = block_forward (&c->blocks[i], D, c->cfg.heads, arena_alloc, nn->arena, batch, T, nn->acts[i],
-                                    nn->acts[i + 1], TRUE);
+      nn->acts[i + 1] = bx_arena_alloc_floats (nn->arena, (gsize)batch * T * D);
+      nn->saved[i] = block_forward (&c->blocks[i], D, c->cfg.heads, arena_alloc, nn->arena, batch, T,
+                                    nn->acts[i], nn->acts[i + 1], TRUE);
     }
   nn->x = x;
   nn->batch = batch;
@@ -769,7 +777,7 @@ bx_compact_trainer_backward (BxCompactTrainer *t, const float *d_last)
   TrainNN *nn = t->nn;
   Compact *c = t->model->impl;
   int D = c->cfg.dim, B = nn->batch, C = nn->C, N = nn->N, T = nn->T;
-  gsize RD = (gsize) B * T * D;
+  gsize RD = (gsize)B * T * D;
   BxArenaMark mark = bx_arena_mark (nn->arena);
   float *d = bx_arena_alloc_floats (nn->arena, RD), *de;
 
@@ -778,23 +786,23 @@ bx_compact_trainer_backward (BxCompactTrainer *t, const float *d_last)
   for (int i = c->cfg.depth - 1; i >= 0; i--)
     {
       float *dx = bx_arena_alloc_floats (nn->arena, RD);
-      block_backward (&c->blocks[i], &nn->gblocks[i], D, c->cfg.heads, arena_alloc, nn->arena, B, T, nn->saved[i], d,
-                      dx);
+      block_backward (&c->blocks[i], &nn->gblocks[i], D, c->cfg.heads, arena_alloc, nn->arena, B, T,
+                      nn->saved[i], d, dx);
       d = dx;
     }
   /* stem: tok = [cls; (mask ? mask_token : e) + chan[c] + time[n]] */
-  de = bx_arena_alloc_zeros (nn->arena, (gsize) B * C * N * D);
+  de = bx_arena_alloc_zeros (nn->arena, (gsize)B * C * N * D);
   for (int b = 0; b < B; b++)
     {
-      const float *db = d + (gsize) b * T * D;
+      const float *db = d + (gsize)b * T * D;
       for (int k = 0; k < D; k++)
         nn->g_cls[k] += db[k];
       for (int ch = 0; ch < C; ch++)
         for (int n = 0; n < N; n++)
           {
-            gsize r = ((gsize) b * C + ch) * N + n;
-            const float *g = db + (gsize) (1 + ch * N + n) * D;
-            float *gc = nn->g_chan + (gsize) ch * D, *gt = nn->g_time + (gsize) n * D;
+            gsize r = ((gsize)b * C + ch) * N + n;
+            const float *g = db + (gsize)(1 + ch * N + n) * D;
+            float *gc = nn->g_chan + (gsize)ch * D, *gt = nn->g_time + (gsize)n * D;
             float *dst = nn->mask[r] ? nn->g_mask : de + r * D;
             for (int k = 0; k < D; k++)
               {
@@ -812,18 +820,18 @@ bx_compact_trainer_backward (BxCompactTrainer *t, const float *d_last)
 static void
 draw_mask (BxRng *rng, guint8 *mask, int B, int CN, double ratio)
 {
-  int k = (int) lround (ratio * CN), *idx = g_new (int, CN);
+  int k = (int)lround (ratio * CN), *idx = g_new (int, CN);
 
   k = CLAMP (k, 1, CN);
   for (int b = 0; b < B; b++)
     {
-      guint8 *m = mask + (gsize) b * CN;
+      guint8 *m = mask + (gsize)b * CN;
       for (int i = 0; i < CN; i++)
         idx[i] = i;
       memset (m, 0, CN);
       for (int i = 0; i < k; i++)
         {
-          int j = i + (int) (bx_rng_next_u64 (rng) % (guint64) (CN - i)), tmp = idx[i];
+          int j = i + (int)(bx_rng_next_u64 (rng) % (guint64)(CN - i)), tmp = idx[i];
           idx[i] = idx[j];
           idx[j] = tmp;
           m[idx[i]] = 1;
@@ -847,13 +855,14 @@ pretrain_loss (BxCompactTrainer *t, int B, int C, int S, const float *x, const g
 
   if (last == NULL)
     return NAN;
-  pred = bx_arena_alloc_floats (nn->arena, (gsize) B * CN * P);
-  dpred = bx_arena_alloc_zeros (nn->arena, (gsize) B * CN * P);
+  pred = bx_arena_alloc_floats (nn->arena, (gsize)B * CN * P);
+  dpred = bx_arena_alloc_zeros (nn->arena, (gsize)B * CN * P);
   for (int b = 0; b < B; b++)
-    bx_linear_forward (pred + (gsize) b * CN * P, last + ((gsize) b * T + 1) * D, nn->dec_w, nn->dec_b, CN, D, P);
-  for (gsize r = 0; r < (gsize) B * CN; r++)
+    bx_linear_forward (pred + (gsize)b * CN * P, last + ((gsize)b * T + 1) * D, nn->dec_w, nn->dec_b, CN, D,
+                       P);
+  for (gsize r = 0; r < (gsize)B * CN; r++)
     n_masked += mask[r] != 0;
-  for (gsize r = 0; r < (gsize) B * CN; r++)
+  for (gsize r = 0; r < (gsize)B * CN; r++)
     {
       const float *p = x + r * P, *y = pred + r * P;
       double mean = 0.0, var = 0.0, sd;
@@ -869,28 +878,29 @@ pretrain_loss (BxCompactTrainer *t, int B, int C, int S, const float *x, const g
         {
           double diff = y[i] - (p[i] - mean) / sd;
           sum += diff * diff;
-          dpred[r * P + i] = (float) (2.0 * diff / ((double) n_masked * P));
+          dpred[r * P + i] = (float)(2.0 * diff / ((double)n_masked * P));
         }
     }
   if (grad)
     {
-      dlast = bx_arena_alloc_zeros (nn->arena, (gsize) B * T * D);
+      dlast = bx_arena_alloc_zeros (nn->arena, (gsize)B * T * D);
       for (int b = 0; b < B; b++)
-        bx_linear_backward (dlast + ((gsize) b * T + 1) * D, nn->g_dec_w, nn->g_dec_b, dpred + (gsize) b * CN * P,
-                            last + ((gsize) b * T + 1) * D, nn->dec_w, CN, D, P);
+        bx_linear_backward (dlast + ((gsize)b * T + 1) * D, nn->g_dec_w, nn->g_dec_b,
+                            dpred + (gsize)b * CN * P, last + ((gsize)b * T + 1) * D, nn->dec_w, CN, D, P);
       bx_compact_trainer_backward (t, dlast);
     }
-  return (float) (sum / ((double) n_masked * P));
+  return (float)(sum / ((double)n_masked * P));
 }
 
 float
-bx_compact_pretrain_step (BxCompactTrainer *t, int batch, int n_channels, int n_samples, const float *prepared,
-                          double mask_ratio, float lr, float weight_decay, gboolean update, GError **error)
+bx_compact_pretrain_step (BxCompactTrainer *t, int batch, int n_channels, int n_samples,
+                          const float *prepared, double mask_ratio, float lr, float weight_decay,
+                          gboolean update, GError **error)
 {
   TrainNN *nn = t->nn;
   Compact *c = t->model->impl;
   int CN = n_channels * (n_samples / c->cfg.patch);
-  g_autofree guint8 *mask = g_new (guint8, (gsize) batch * MAX (CN, 1));
+  g_autofree guint8 *mask = g_new (guint8, (gsize)batch * MAX (CN, 1));
   float loss;
   double norm2 = 0.0, scale = 1.0;
   BxAdamConfig ac = bx_adam_config_default (TRUE);
@@ -905,7 +915,7 @@ bx_compact_pretrain_step (BxCompactTrainer *t, int batch, int n_channels, int n_
     {
       BxCompactParam *p = t->params->pdata[i];
       for (gsize j = 0; j < p->numel; j++)
-        norm2 += (double) p->grad[j] * p->grad[j];
+        norm2 += (double)p->grad[j] * p->grad[j];
     }
   if (sqrt (norm2) > 1.0)
     scale = 1.0 / sqrt (norm2);
@@ -918,7 +928,7 @@ bx_compact_pretrain_step (BxCompactTrainer *t, int batch, int n_channels, int n_
       BxAdamState st = { .n = p->numel, .step = t->step, .m = p->m, .v = p->v };
       if (scale != 1.0)
         for (gsize j = 0; j < p->numel; j++)
-          p->grad[j] *= (float) scale;
+          p->grad[j] *= (float)scale;
       ac.weight_decay = decay || strcmp (p->name, "patch_embed.weight") == 0 ? weight_decay : 0.0f;
       bx_adam_step (p->data, p->grad, &st, &ac);
     }
@@ -927,12 +937,12 @@ bx_compact_pretrain_step (BxCompactTrainer *t, int batch, int n_channels, int n_
 }
 
 float
-bx_compact_pretrain_eval (BxCompactTrainer *t, int batch, int n_channels, int n_samples, const float *prepared,
-                          double mask_ratio, guint64 seed, GError **error)
+bx_compact_pretrain_eval (BxCompactTrainer *t, int batch, int n_channels, int n_samples,
+                          const float *prepared, double mask_ratio, guint64 seed, GError **error)
 {
   Compact *c = t->model->impl;
   int CN = n_channels * (n_samples / c->cfg.patch);
-  g_autofree guint8 *mask = g_new (guint8, (gsize) batch * MAX (CN, 1));
+  g_autofree guint8 *mask = g_new (guint8, (gsize)batch * MAX (CN, 1));
   BxRng rng;
 
   bx_rng_init (&rng, seed);

@@ -29,7 +29,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct
+{
   char modality[8]; /* "eeg", "ecg", "ppg", "emg" */
   int rate;         /* Hz of the prepared input */
   int patch;        /* samples per patch */
@@ -102,7 +103,8 @@ char *bx_compact_file_metadata (const char *path, const char *key, GError **erro
 /* ---- training data (bx-compact-data.c) ---- */
 
 /* One recording's channels of a modality at the model rate: x (n_channels, n). */
-typedef struct {
+typedef struct
+{
   char *source; /* file path or "synthetic night seed S" */
   int n_channels;
   gsize n;
@@ -117,8 +119,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BxCompactSignal, bx_compact_signal_free)
  * the matching columns of a CSV (ECG: "ECG"/"II", PPG: "PPG"/"PLETH"; rate
  * from a "Time" column or "<N>hz" in the name), resampled to `rate`. NULL
  * with an error naming the file when nothing matches. */
-BxCompactSignal *bx_compact_signal_read (const char *path, const char *modality, int rate, const char *const *labels,
-                                         GError **error);
+BxCompactSignal *bx_compact_signal_read (const char *path, const char *modality, int rate,
+                                         const char *const *labels, GError **error);
 /* Appends the signals of every file under `path` (a file, a directory
  * searched recursively for .edf/.bdf/.csv, or a text manifest of paths, one
  * a line) whose base name matches none of the `exclude` globs. Files without
@@ -131,6 +133,7 @@ BxCompactSignal *bx_compact_signal_synthetic (const char *modality, int rate, do
 /* `batch` random windows (n_channels, n_samples) from the signals (picked
  * in proportion to their length; channels drawn from the window's
  * recording, with repetition when it has fewer), z-scored per channel. */
-void bx_compact_sample_windows (GPtrArray *signals, GRand *rand, int batch, int n_channels, int n_samples, float *out);
+void bx_compact_sample_windows (GPtrArray *signals, GRand *rand, int batch, int n_channels, int n_samples,
+                                float *out);
 
 G_END_DECLS

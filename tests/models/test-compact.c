@@ -36,7 +36,7 @@ assert_close (const char *what, const float *a, const float *ref, gsize n, doubl
   double m = max_abs (ref, n), err = 0.0;
 
   for (gsize i = 0; i < n; i++)
-    err = MAX (err, fabs ((double) a[i] - ref[i]));
+    err = MAX (err, fabs ((double)a[i] - ref[i]));
   if (!(err <= tol * m + 1e-12))
     g_error ("%s: max error %.3g > %.1g × max|ref| %.3g", what, err, tol, m);
 }
@@ -80,11 +80,11 @@ test_reference_forward_backward (void)
   g_autofree float *x = prepared_fixture_input (m);
   g_autoptr (BxModelContext) ctx = bx_model_context_new ();
   g_autoptr (GError) error = NULL;
-  gsize n_layers = 0, n_din = 0, per = (gsize) FB * FT * FD;
+  gsize n_layers = 0, n_din = 0, per = (gsize)FB * FT * FD;
   g_autofree float *ref = bx_test_load_fixture_floats ("compact/layers.txt", &n_layers);
   g_autofree float *ref_din = bx_test_load_fixture_floats ("compact/d_in.txt", &n_din);
-  g_autofree float *caps = g_new (float, FDEPTH * per), *stem = g_new (float, per);
-  g_autofree float *r = g_new (float, per), *din = g_new (float, per), *pooled = g_new (float, FB * FD);
+  g_autofree float *caps = g_new (float, FDEPTH *per), *stem = g_new (float, per);
+  g_autofree float *r = g_new (float, per), *din = g_new (float, per), *pooled = g_new (float, FB *FD);
   float *cap_ptrs[FDEPTH];
 
   g_assert_cmpuint (n_layers, ==, FDEPTH * per);
@@ -92,7 +92,8 @@ test_reference_forward_backward (void)
   g_assert_cmpint (bx_model_feature_dim (m, FDEPTH - 1, FALSE), ==, FD);
   for (int i = 0; i < FDEPTH; i++)
     cap_ptrs[i] = caps + i * per;
-  g_assert_true (bx_model_forward (m, ctx, FB, BX_MODEL_FROM_PREPARED, FDEPTH, x, NULL, cap_ptrs, FALSE, &error));
+  g_assert_true (
+      bx_model_forward (m, ctx, FB, BX_MODEL_FROM_PREPARED, FDEPTH, x, NULL, cap_ptrs, FALSE, &error));
   g_assert_no_error (error);
   for (int i = 0; i < FDEPTH; i++)
     assert_close ("block output", caps + i * per, ref + i * per, per, 1e-4);
@@ -101,7 +102,7 @@ test_reference_forward_backward (void)
   {
     double s = 0.0;
     for (int t = 0; t < FT; t++)
-      s += caps[(FDEPTH - 1) * per + (gsize) t * FD + 3];
+      s += caps[(FDEPTH - 1) * per + (gsize)t * FD + 3];
     g_assert_cmpfloat_with_epsilon (pooled[3], s / FT, 1e-5);
   }
   /* input gradient of block 0 through the BxModel backward */
@@ -120,7 +121,7 @@ test_reference_weight_gradients (void)
   g_autofree float *x = prepared_fixture_input (m);
   g_autoptr (BxCompactTrainer) t = bx_compact_trainer_new (m, 3);
   g_autoptr (GError) error = NULL;
-  gsize n_mask = 0, n_mt = 0, n_last = 0, n_grads = 0, per = (gsize) FB * FT * FD, off = 0;
+  gsize n_mask = 0, n_mt = 0, n_last = 0, n_grads = 0, per = (gsize)FB * FT * FD, off = 0;
   g_autofree int *mask_i = bx_test_load_fixture_ints ("compact/mask.txt", &n_mask);
   g_autofree float *mt = bx_test_load_fixture_floats ("compact/mask_token.txt", &n_mt);
   g_autofree float *ref_last = bx_test_load_fixture_floats ("compact/masked_last.txt", &n_last);
@@ -136,7 +137,7 @@ test_reference_weight_gradients (void)
   g_assert_nonnull (mp);
   memcpy (mp->data, mt, FD * sizeof (float));
   for (gsize i = 0; i < n_mask; i++)
-    mask[i] = (guint8) mask_i[i];
+    mask[i] = (guint8)mask_i[i];
   last = bx_compact_trainer_forward (t, FB, FC, FN * FP, x, mask, &error);
   g_assert_no_error (error);
   assert_close ("masked last output", last, ref_last, per, 1e-4);
@@ -169,10 +170,10 @@ synthetic_windows (float *x, int batch, int C, int S, guint32 seed)
       {
         double f = g_rand_double_range (r, 2.0, 12.0), ph = g_rand_double_range (r, 0, 6.28);
         for (int i = 0; i < S; i++)
-          x[((gsize) b * C + c) * S + i] = (float) (sin (2 * G_PI * f * i / 100.0 + ph)
-                                                    + 0.1 * g_rand_double_range (r, -1, 1));
+          x[((gsize)b * C + c) * S + i]
+              = (float)(sin (2 * G_PI * f * i / 100.0 + ph) + 0.1 * g_rand_double_range (r, -1, 1));
       }
-  bx_compact_normalize (x, (gsize) batch * C, (gsize) S);
+  bx_compact_normalize (x, (gsize)batch * C, (gsize)S);
 }
 
 static BxCompactConfig
@@ -198,7 +199,7 @@ test_pretrain_loss_decreases (void)
   g_autoptr (BxModel) m = bx_compact_model_new (&c, 5, &error);
   g_autoptr (BxCompactTrainer) t = NULL;
   int B = 8, C = 2, S = 200;
-  g_autofree float *ev = g_new (float, (gsize) B * C * S);
+  g_autofree float *ev = g_new (float, (gsize)B *C *S);
   float before, after;
 
   g_assert_no_error (error);
@@ -227,7 +228,7 @@ run_pooled (BxModel *m, const float *x, int B, int C, int S, float *pooled)
 
   g_assert_true (bx_model_set_input_shape (m, 2, shape, &error));
   g_assert_no_error (error);
-  out = g_new (float, (gsize) B * bx_model_layer_numel (m, L - 1, FALSE));
+  out = g_new (float, (gsize)B *bx_model_layer_numel (m, L - 1, FALSE));
   g_assert_true (bx_model_forward (m, ctx, B, BX_MODEL_FROM_PREPARED, L, x, out, NULL, FALSE, &error));
   g_assert_true (bx_model_pool (m, L - 1, FALSE, out, B, pooled, &error));
   g_assert_no_error (error);
@@ -245,8 +246,8 @@ test_save_load_resume (void)
   g_autofree char *path = g_build_filename (dir, "m.safetensors", NULL);
   g_autofree char *ck = g_build_filename (dir, "m.ckpt", NULL);
   int B = 3, C = 2, S = 100;
-  g_autofree float *x = g_new (float, (gsize) B * C * S), *p1 = g_new (float, B * c.dim);
-  g_autofree float *p2 = g_new (float, B * c.dim);
+  g_autofree float *x = g_new (float, (gsize)B *C *S), *p1 = g_new (float, B *c.dim);
+  g_autofree float *p2 = g_new (float, B *c.dim);
   g_autofree char *meta = NULL;
   float l_cont, l_res;
 
@@ -310,7 +311,7 @@ test_errors (void)
   g_clear_error (&error);
   /* truncated file */
   g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
-  g_assert_true (g_file_set_contents (bad, contents, (gssize) (len - 100), NULL));
+  g_assert_true (g_file_set_contents (bad, contents, (gssize)(len - 100), NULL));
   m = bx_model_load (BX_MODEL_FAMILY_COMPACT, bad, &error);
   g_assert_null (m);
   g_assert_nonnull (error);
@@ -353,7 +354,7 @@ test_committed_models (void)
       g_assert_true (bx_compact_model_get_config (m, &c));
       g_assert_cmpstr (c.modality, ==, names[k]);
       S = (k == 0 ? 4 : 10) * c.rate;
-      x = g_new (float, (gsize) 2 * C * S);
+      x = g_new (float, (gsize)2 * C * S);
       pooled = g_new (float, 2 * c.dim);
       synthetic_windows (x, 2, C, S, 8);
       run_pooled (m, x, 2, C, S, pooled);

@@ -25,11 +25,12 @@
 #define N_SUBJ 30
 #define N_TRAIN_SUBJ 20
 
-typedef struct {
+typedef struct
+{
   int C, S, per_file;
-  GArray *x;      /* float windows (C, S) */
-  GArray *label;  /* int */
-  GArray *subj;   /* int */
+  GArray *x;     /* float windows (C, S) */
+  GArray *label; /* int */
+  GArray *subj;  /* int */
 } Windows;
 
 static gboolean
@@ -58,16 +59,17 @@ load_windows (const char *dir, gboolean eeg, Windows *w)
             g_clear_error (&error);
             sig = bx_compact_signal_read (path, eeg ? "eeg" : "ecg", RATE, NULL, &error);
           }
-        if (sig == NULL || sig->n < (gsize) USE_S * RATE || sig->n_channels < w->C)
+        if (sig == NULL || sig->n < (gsize)USE_S * RATE || sig->n_channels < w->C)
           {
-            fprintf (stderr, "bench-compact: %s: %s\n", path, error ? error->message : "too short / too few channels");
+            fprintf (stderr, "bench-compact: %s: %s\n", path,
+                     error ? error->message : "too short / too few channels");
             return FALSE;
           }
         for (int i = 0; i < w->per_file; i++)
           {
             int lab = k - 1;
             for (int c = 0; c < w->C; c++)
-              g_array_append_vals (w->x, sig->x + (gsize) c * sig->n + (gsize) i * w->S, w->S);
+              g_array_append_vals (w->x, sig->x + (gsize)c * sig->n + (gsize)i * w->S, w->S);
             g_array_append_val (w->label, lab);
             g_array_append_val (w->subj, s);
           }
@@ -92,7 +94,8 @@ encoder_features (BxModel *m, const Windows *w, guint *p)
   int prep_ndim, L = bx_model_get_n_layers (m), D;
   g_autoptr (GError) error = NULL;
   g_autoptr (BxModelContext) ctx = bx_model_context_new ();
-  g_autofree float *x = bx_model_prepare (m, (const float *) w->x->data, (int) n, 2, shape, &prep_ndim, prep, &error);
+  g_autofree float *x
+      = bx_model_prepare (m, (const float *)w->x->data, (int)n, 2, shape, &prep_ndim, prep, &error);
   g_autofree float *out = NULL, *pooled = NULL;
   double *f;
   int B = 32;
@@ -100,19 +103,19 @@ encoder_features (BxModel *m, const Windows *w, guint *p)
   g_assert_no_error (error);
   g_assert_true (bx_model_set_input_shape (m, prep_ndim, prep, &error));
   D = bx_model_feature_dim (m, L - 1, FALSE);
-  out = g_new (float, (gsize) B * bx_model_layer_numel (m, L - 1, FALSE));
-  pooled = g_new (float, (gsize) B * D);
-  f = g_new (double, n * D);
+  out = g_new (float, (gsize)B *bx_model_layer_numel (m, L - 1, FALSE));
+  pooled = g_new (float, (gsize)B *D);
+  f = g_new (double, n *D);
   for (gsize i = 0; i < n; i += B)
     {
-      int b = (int) MIN ((gsize) B, n - i);
-      g_assert_true (bx_model_forward (m, ctx, b, BX_MODEL_FROM_PREPARED, L, x + i * w->C * w->S, out, NULL, FALSE,
-                                       &error));
+      int b = (int)MIN ((gsize)B, n - i);
+      g_assert_true (bx_model_forward (m, ctx, b, BX_MODEL_FROM_PREPARED, L, x + i * w->C * w->S, out, NULL,
+                                       FALSE, &error));
       g_assert_true (bx_model_pool (m, L - 1, FALSE, out, b, pooled, &error));
-      for (gsize j = 0; j < (gsize) b * D; j++)
+      for (gsize j = 0; j < (gsize)b * D; j++)
         f[i * D + j] = pooled[j];
     }
-  *p = (guint) D;
+  *p = (guint)D;
   return f;
 }
 
@@ -145,7 +148,7 @@ hrv_features (const float *x, int n, double *out)
 
   for (int i = 1; i < n; i++)
     {
-      d[i] = (double) (x[i] - x[i - 1]) * (x[i] - x[i - 1]);
+      d[i] = (double)(x[i] - x[i - 1]) * (x[i] - x[i - 1]);
       mx = MAX (mx, d[i]);
     }
   d[0] = 0.0;
@@ -153,7 +156,7 @@ hrv_features (const float *x, int n, double *out)
     if (d[i] > 0.4 * mx && d[i] >= d[i - 1] && d[i] >= d[i + 1] && i - last > 30)
       {
         if (last >= 0 && n_rr < 64)
-          rr[n_rr++] = (double) (i - last) / RATE;
+          rr[n_rr++] = (double)(i - last) / RATE;
         last = i;
         n_peaks++;
       }
@@ -173,19 +176,20 @@ static double *
 classic_features (const Windows *w, gboolean eeg, guint *p)
 {
   gsize n = w->label->len;
-  const float *x = (const float *) w->x->data;
+  const float *x = (const float *)w->x->data;
   static const double bands[5] = { 1, 4, 8, 13, 30 };
   double *f;
 
-  *p = eeg ? (guint) (4 * w->C) : 3;
-  f = g_new (double, n * *p);
+  *p = eeg ? (guint)(4 * w->C) : 3;
+  f = g_new (double, n **p);
   for (gsize i = 0; i < n; i++)
     {
       const float *xi = x + i * w->C * w->S;
       if (eeg)
         for (int c = 0; c < w->C; c++)
           for (int b = 0; b < 4; b++)
-            f[i * *p + c * 4 + b] = log (band_power (xi + (gsize) c * w->S, w->S, bands[b], bands[b + 1]) + 1e-12);
+            f[i * *p + c * 4 + b]
+                = log (band_power (xi + (gsize)c * w->S, w->S, bands[b], bands[b + 1]) + 1e-12);
       else
         hrv_features (xi, w->S, f + i * 3);
     }
@@ -197,8 +201,8 @@ static double
 probe (const Windows *w, const double *f, guint p)
 {
   gsize n = w->label->len, n_tr = 0, n_te = 0;
-  const int *y = (const int *) w->label->data, *subj = (const int *) w->subj->data;
-  g_autofree double *tr = g_new (double, n * p), *te = g_new (double, n * p);
+  const int *y = (const int *)w->label->data, *subj = (const int *)w->subj->data;
+  g_autofree double *tr = g_new (double, n *p), *te = g_new (double, n *p);
   g_autofree double *mean = g_new0 (double, p), *sd = g_new0 (double, p);
   g_autofree int *ytr = g_new (int, n), *yte = g_new (int, n), *pred = g_new (int, n);
   g_autoptr (GError) error = NULL;
@@ -241,10 +245,13 @@ int
 main (int argc, char **argv)
 {
   const char *env = g_getenv ("BIOX_SHARED_DATA");
-  g_autofree char *data = env ? g_strdup (env) : g_build_filename (BIOX_BENCH_SOURCE_ROOT, "..", "shared", "data", NULL);
+  g_autofree char *data
+      = env ? g_strdup (env) : g_build_filename (BIOX_BENCH_SOURCE_ROOT, "..", "shared", "data", NULL);
   g_autofree char *dir = g_build_filename (data, "eegmat", NULL);
-  g_autofree char *eeg_model = g_build_filename (BIOX_BENCH_SOURCE_ROOT, "data", "models", "compact-eeg.safetensors", NULL);
-  g_autofree char *ecg_model = g_build_filename (BIOX_BENCH_SOURCE_ROOT, "data", "models", "compact-ecg.safetensors", NULL);
+  g_autofree char *eeg_model
+      = g_build_filename (BIOX_BENCH_SOURCE_ROOT, "data", "models", "compact-eeg.safetensors", NULL);
+  g_autofree char *ecg_model
+      = g_build_filename (BIOX_BENCH_SOURCE_ROOT, "data", "models", "compact-ecg.safetensors", NULL);
 
   if (argc == 3)
     {
@@ -280,10 +287,11 @@ main (int argc, char **argv)
       fp = encoder_features (pre, &w, &pp);
       fr = encoder_features (rnd, &w, &pr);
       fc = classic_features (&w, eeg, &pc);
-      printf ("%s (%u windows of %d ch × %d s): pretrained %.3f | random weights %.3f | classic (%s) %.3f   [%.1f s]\n",
+      printf ("%s (%u windows of %d ch × %d s): pretrained %.3f | random weights %.3f | classic (%s) %.3f   "
+              "[%.1f s]\n",
               eeg ? "EEG" : "ECG", w.label->len, w.C, w.S / RATE, probe (&w, fp, pp), probe (&w, fr, pr),
               eeg ? "log band powers" : "HR, SDNN, RMSSD", probe (&w, fc, pc),
-              (double) (g_get_monotonic_time () - t0) / 1e6);
+              (double)(g_get_monotonic_time () - t0) / 1e6);
       windows_clear (&w);
     }
   return 0;
