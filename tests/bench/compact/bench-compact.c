@@ -9,11 +9,13 @@
  * number of windows (EEG 4 s × F3 F4 P3 O1 at 100 Hz: 15 per file; ECG
  * 10 s: 6 per file). Probe: sklearn-exact logistic regression (C = 1) on
  * standardised features; balanced accuracy on the test subjects.
+ * A second EEG row probes the DREAMS excerpt's sleep stages (see dreams_row).
  * Run: build/tests/bench/compact/bench-compact [EEG_MODEL ECG_MODEL]
  * (data from $BIOX_SHARED_DATA or ../shared/data beside the source tree). */
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -196,24 +198,24 @@ classic_features (const Windows *w, gboolean eeg, guint *p)
   return f;
 }
 
-/* Balanced accuracy of a probe trained on subjects < N_TRAIN_SUBJ, tested on the rest. */
+/* Balanced accuracy (mean recall over the classes present in the test rows)
+ * of a probe trained on the rows with is_train[i]. */
 static double
-probe (const Windows *w, const double *f, guint p)
+probe_split (const double *f, guint p, const int *y, const gboolean *is_train, gsize n)
 {
-  gsize n = w->label->len, n_tr = 0, n_te = 0;
-  const int *y = (const int *)w->label->data, *subj = (const int *)w->subj->data;
+  gsize n_tr = 0, n_te = 0;
   g_autofree double *tr = g_new (double, n *p), *te = g_new (double, n *p);
   g_autofree double *mean = g_new0 (double, p), *sd = g_new0 (double, p);
   g_autofree int *ytr = g_new (int, n), *yte = g_new (int, n), *pred = g_new (int, n);
   g_autoptr (GError) error = NULL;
   g_autoptr (BxLogReg) lr = NULL;
-  double ok[2] = { 0 }, cnt[2] = { 0 };
+  double ok[8] = { 0 }, cnt[8] = { 0 }, bacc = 0.0;
+  int n_cls = 0;
 
   for (gsize i = 0; i < n; i++)
     {
-      gboolean is_tr = subj[i] < N_TRAIN_SUBJ;
-      memcpy ((is_tr ? tr + n_tr * p : te + n_te * p), f + i * p, p * sizeof (double));
-      if (is_tr)
+      memcpy ((is_train[i] ? tr + n_tr * p : te + n_te * p), f + i * p, p * sizeof (double));
+      if (is_train[i])
         ytr[n_tr++] = y[i];
       else
         yte[n_te++] = y[i];
@@ -238,7 +240,82 @@ probe (const Windows *w, const double *f, guint p)
       cnt[yte[i]] += 1;
       ok[yte[i]] += pred[i] == yte[i];
     }
-  return 0.5 * (ok[0] / cnt[0] + ok[1] / cnt[1]);
+  for (int c = 0; c < 8; c++)
+    if (cnt[c] > 0)
+      {
+        bacc += ok[c] / cnt[c];
+        n_cls++;
+      }
+  return bacc / MAX (n_cls, 1);
+}
+
+/* eegmat: train on subjects < N_TRAIN_SUBJ, test on the rest. */
+static double
+probe (const Windows *w, const double *f, guint p)
+{
+  gsize n = w->label->len;
+  g_autofree gboolean *is_train = g_new (gboolean, n);
+
+  for (gsize i = 0; i < n; i++)
+    is_train[i] = g_array_index (w->subj, int, i) < N_TRAIN_SUBJ;
+  return probe_split (f, p, (const int *)w->label->data, is_train, n);
+}
+
+/* DREAMS excerpt 3: 5-s windows of O1-A1, C3-A1, FP1-A1 labelled by the
+ * hypnogram file (W, S1, S2, S3; no REM or S4 in this excerpt); alternate
+ * 1-min blocks train / test. Returns FALSE (and says why) without the data. */
+static gboolean
+dreams_row (const char *data, BxModel *pre, BxModel *rnd)
+{
+  static const char *const labels[] = { "O1-A1", "C3-A1", "FP1-A1", NULL };
+  g_autofree char *edf = g_build_filename (data, "dreams", "excerpt3.edf", NULL);
+  g_autofree char *hyp = g_build_filename (data, "dreams", "Hypnogram_excerpt3.txt", NULL);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxCompactSignal) sig = bx_compact_signal_read (edf, "eeg", RATE, labels, &error);
+  Windows w = { .C = 3, .S = 5 * RATE };
+  g_autofree double *fp = NULL, *fr = NULL, *fc = NULL;
+  g_autofree gboolean *is_train = NULL;
+  guint pp, pr, pc;
+  gsize n = 0;
+
+  if (sig == NULL || !g_file_get_contents (hyp, &text, NULL, NULL))
+    {
+      fprintf (stderr, "bench-compact: DREAMS row skipped: %s\n", error ? error->message : hyp);
+      return FALSE;
+    }
+  w.x = g_array_new (FALSE, FALSE, sizeof (float));
+  w.label = g_array_new (FALSE, FALSE, sizeof (int));
+  w.subj = g_array_new (FALSE, FALSE, sizeof (int));
+  lines = g_strsplit (text, "\n", -1);
+  for (int i = 1; lines[i] != NULL && *g_strstrip (lines[i]) != '\0'; i++)
+    {
+      /* R&K codes 5=W 4=REM 3=S1 2=S2 1=S3 0=S4 → 0 W, 1 S1, 2 S2, 3 S3/S4, 4 REM */
+      int code = atoi (lines[i]), lab = code == 5 ? 0 : code == 4 ? 4 : code == 3 ? 1 : code == 2 ? 2 : 3;
+      gsize off = (gsize)(i - 1) * w.S;
+      if (off + w.S > sig->n)
+        break;
+      for (int c = 0; c < w.C; c++)
+        g_array_append_vals (w.x, sig->x + (gsize)c * sig->n + off, w.S);
+      g_array_append_val (w.label, lab);
+      g_array_append_val (w.subj, i);
+      n++;
+    }
+  is_train = g_new (gboolean, n);
+  for (gsize i = 0; i < n; i++)
+    is_train[i] = (i / 12) % 2 == 0;
+  fp = encoder_features (pre, &w, &pp);
+  fr = encoder_features (rnd, &w, &pr);
+  fc = classic_features (&w, TRUE, &pc);
+  printf ("DREAMS stages W/S1/S2/S3 (%zu windows of 3 ch × 5 s, alternate 1-min blocks): pretrained %.3f | "
+          "random "
+          "weights %.3f | classic (log band powers) %.3f\n",
+          n, probe_split (fp, pp, (const int *)w.label->data, is_train, n),
+          probe_split (fr, pr, (const int *)w.label->data, is_train, n),
+          probe_split (fc, pc, (const int *)w.label->data, is_train, n));
+  windows_clear (&w);
+  return TRUE;
 }
 
 int
@@ -292,6 +369,8 @@ main (int argc, char **argv)
               eeg ? "EEG" : "ECG", w.label->len, w.C, w.S / RATE, probe (&w, fp, pp), probe (&w, fr, pr),
               eeg ? "log band powers" : "HR, SDNN, RMSSD", probe (&w, fc, pc),
               (double)(g_get_monotonic_time () - t0) / 1e6);
+      if (eeg)
+        dreams_row (data, pre, rnd);
       windows_clear (&w);
     }
   return 0;
