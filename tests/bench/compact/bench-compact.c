@@ -87,9 +87,9 @@ windows_clear (Windows *w)
   g_array_unref (w->subj);
 }
 
-/* Pooled last-block features (n, dim) of every window. */
+/* Pooled features of every window at every block: (L, n, dim), block-major. */
 static double *
-encoder_features (BxModel *m, const Windows *w, guint *p)
+encoder_features_all (BxModel *m, const Windows *w, guint *p)
 {
   gsize n = w->label->len;
   gint64 shape[2] = { w->C, w->S }, prep[6];
@@ -98,26 +98,47 @@ encoder_features (BxModel *m, const Windows *w, guint *p)
   g_autoptr (BxModelContext) ctx = bx_model_context_new ();
   g_autofree float *x
       = bx_model_prepare (m, (const float *)w->x->data, (int)n, 2, shape, &prep_ndim, prep, &error);
-  g_autofree float *out = NULL, *pooled = NULL;
+  g_autofree float *caps = NULL, *pooled = NULL;
+  float *cap_ptrs[64]; /* ≥ layers of a compact model (depth ≤ 64) */
+  gsize numel;
   double *f;
   int B = 32;
 
   g_assert_no_error (error);
   g_assert_true (bx_model_set_input_shape (m, prep_ndim, prep, &error));
   D = bx_model_feature_dim (m, L - 1, FALSE);
-  out = g_new (float, (gsize)B *bx_model_layer_numel (m, L - 1, FALSE));
+  numel = (gsize)bx_model_layer_numel (m, L - 1, FALSE);
+  caps = g_new (float, (gsize)L *B *numel);
   pooled = g_new (float, (gsize)B *D);
-  f = g_new (double, n *D);
+  for (int l = 0; l < L; l++)
+    cap_ptrs[l] = caps + (gsize)l * B * numel;
+  f = g_new (double, (gsize)L *n *D);
   for (gsize i = 0; i < n; i += B)
     {
       int b = (int)MIN ((gsize)B, n - i);
-      g_assert_true (bx_model_forward (m, ctx, b, BX_MODEL_FROM_PREPARED, L, x + i * w->C * w->S, out, NULL,
-                                       FALSE, &error));
-      g_assert_true (bx_model_pool (m, L - 1, FALSE, out, b, pooled, &error));
-      for (gsize j = 0; j < (gsize)b * D; j++)
-        f[i * D + j] = pooled[j];
+      g_assert_true (bx_model_forward (m, ctx, b, BX_MODEL_FROM_PREPARED, L, x + i * w->C * w->S, NULL,
+                                       cap_ptrs, FALSE, &error));
+      for (int l = 0; l < L; l++)
+        {
+          g_assert_true (bx_model_pool (m, l, FALSE, cap_ptrs[l], b, pooled, &error));
+          for (gsize j = 0; j < (gsize)b * D; j++)
+            f[(gsize)l * n * D + i * D + j] = pooled[j];
+        }
     }
   *p = (guint)D;
+  return f;
+}
+
+/* Pooled last-block features (n, dim) of every window. */
+static double *
+encoder_features (BxModel *m, const Windows *w, guint *p)
+{
+  gsize n = w->label->len;
+  int L = bx_model_get_n_layers (m);
+  double *all = encoder_features_all (m, w, p), *f = g_new (double, n **p);
+
+  memcpy (f, all + (gsize)(L - 1) * n * *p, n * *p * sizeof (double));
+  g_free (all);
   return f;
 }
 
@@ -369,6 +390,18 @@ main (int argc, char **argv)
               eeg ? "EEG" : "ECG", w.label->len, w.C, w.S / RATE, probe (&w, fp, pp), probe (&w, fr, pr),
               eeg ? "log band powers" : "HR, SDNN, RMSSD", probe (&w, fc, pc),
               (double)(g_get_monotonic_time () - t0) / 1e6);
+      /* every block, to show where the features are (the table above uses the last) */
+      for (int r = 0; r < 2; r++)
+        {
+          BxModel *m = r == 0 ? pre : rnd;
+          int L = bx_model_get_n_layers (m);
+          guint pl;
+          g_autofree double *all = encoder_features_all (m, &w, &pl);
+          printf ("  %s per block:", r == 0 ? "pretrained" : "random    ");
+          for (int l = 0; l < L; l++)
+            printf (" %d: %.3f", l, probe (&w, all + (gsize)l * w.label->len * pl, pl));
+          printf ("\n");
+        }
       if (eeg)
         dreams_row (data, pre, rnd);
       windows_clear (&w);
