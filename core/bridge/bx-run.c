@@ -1535,34 +1535,21 @@ typedef struct
   BxRunWorkerFunc func;
   gpointer data;
   int result;
-  GMainLoop *loop;
   GCancellable *cancellable;
-  gboolean done;
+  gint done; /* atomic */
 } Worker;
-
-static gboolean
-worker_done (gpointer user_data)
-{
-  Worker *w = user_data;
-  w->done = TRUE;
-  g_main_loop_quit (w->loop);
-  return G_SOURCE_REMOVE;
-}
 
 static gpointer
 worker_thread (gpointer user_data)
 {
   Worker *w = user_data;
-  GSource *source;
 
   w->result = w->func (w->data);
-  /* An idle source, not g_main_context_invoke: that would run worker_done
-   * right here if the main thread has not entered its loop yet, and the quit
-   * would be lost. */
-  source = g_idle_source_new ();
-  g_source_set_callback (source, worker_done, w, NULL);
-  g_source_attach (source, NULL);
-  g_source_unref (source);
+  /* The main thread re-checks `done` after every iteration of the default
+   * context; the wakeup makes the iteration it may be blocked in return. A
+   * flag cannot be lost the way a quit sent before the loop runs can. */
+  g_atomic_int_set (&w->done, 1);
+  g_main_context_wakeup (NULL);
   return NULL;
 }
 
@@ -1578,16 +1565,17 @@ on_signal (gpointer user_data)
 int
 bx_run_in_worker (GCancellable *cancellable, BxRunWorkerFunc func, gpointer data)
 {
-  Worker w = { func, data, 1, g_main_loop_new (NULL, FALSE), cancellable, FALSE };
+  Worker w = { func, data, 1, cancellable, 0 };
   guint s_int = g_unix_signal_add (SIGINT, on_signal, &w);
   guint s_term = g_unix_signal_add (SIGTERM, on_signal, &w);
   GThread *thread = g_thread_new ("bx-run", worker_thread, &w);
 
-  g_main_loop_run (w.loop);
+  /* Signals are dispatched here, in the main thread, while the worker runs. */
+  while (!g_atomic_int_get (&w.done))
+    g_main_context_iteration (NULL, TRUE);
   g_thread_join (thread);
   g_source_remove (s_int);
   g_source_remove (s_term);
-  g_main_loop_unref (w.loop);
   return w.result;
 }
 
