@@ -125,14 +125,14 @@ bx_proto_bridge_forward (const BxProtoBridge *br, BxProtoBridgeWork *work, const
   g_return_if_fail (batch <= work->capacity);
 
   /* h = x Aᵀ : (batch, r) */
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) batch, r, d_new, 1.0f, x, d_new, br->A, d_new, 0.0f,
+  bx_nn_sgemm (CblasNoTrans, CblasTrans, (int) batch, r, d_new, 1.0f, x, d_new, br->A, d_new, 0.0f,
                work->h, r);
   /* w = h Bᵀ : (batch, P·T) */
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) batch, P * T, r, 1.0f, work->h, r, br->B, r, 0.0f,
+  bx_nn_sgemm (CblasNoTrans, CblasTrans, (int) batch, P * T, r, 1.0f, work->h, r, br->B, r, 0.0f,
                work->w, P * T);
   /* y[b] = prototypes (d_old × P) · w[b] (P × T) */
   for (guint b = 0; b < batch; b++)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, d_old, T, P, 1.0f, br->prototypes, P,
+    bx_nn_sgemm (CblasNoTrans, CblasNoTrans, d_old, T, P, 1.0f, br->prototypes, P,
                  work->w + (gsize) b * P * T, T, 0.0f, y + (gsize) b * d_old * T, T);
   if (br->layout == BX_BRIDGE_LAYOUT_TRANSPOSE)
     transpose_batch (work->y, out, batch, (guint) d_old, (guint) T);
@@ -158,20 +158,20 @@ bx_proto_bridge_backward (const BxProtoBridge *br, BxProtoBridgeWork *work, cons
     {
       const float *dyb = dy + (gsize) b * d_old * T;
       /* dw[b] = prototypesᵀ · dy[b] : (P × T) */
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, P, T, d_old, 1.0f, br->prototypes, P, dyb, T, 0.0f,
+      bx_nn_sgemm (CblasTrans, CblasNoTrans, P, T, d_old, 1.0f, br->prototypes, P, dyb, T, 0.0f,
                    work->dw + (gsize) b * P * T, T);
       /* dprototypes += dy[b] · w[b]ᵀ : (d_old × P) */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, d_old, P, T, 1.0f, dyb, T, work->w + (gsize) b * P * T,
+      bx_nn_sgemm (CblasNoTrans, CblasTrans, d_old, P, T, 1.0f, dyb, T, work->w + (gsize) b * P * T,
                    T, 1.0f, grads->prototypes, P);
     }
   /* dB += dwᵀ h : (P·T × r) */
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, P * T, r, (int) batch, 1.0f, work->dw, P * T, work->h, r,
+  bx_nn_sgemm (CblasTrans, CblasNoTrans, P * T, r, (int) batch, 1.0f, work->dw, P * T, work->h, r,
                1.0f, grads->B, r);
   /* dh = dw B : (batch × r) */
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) batch, r, P * T, 1.0f, work->dw, P * T, br->B, r,
+  bx_nn_sgemm (CblasNoTrans, CblasNoTrans, (int) batch, r, P * T, 1.0f, work->dw, P * T, br->B, r,
                0.0f, work->dh, r);
   /* dA += dhᵀ x : (r × d_new) */
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, r, d_new, (int) batch, 1.0f, work->dh, r, x, d_new, 1.0f,
+  bx_nn_sgemm (CblasTrans, CblasNoTrans, r, d_new, (int) batch, 1.0f, work->dh, r, x, d_new, 1.0f,
                grads->A, d_new);
 }
 
