@@ -336,7 +336,7 @@ test_errors (void)
 static void
 test_committed_models (void)
 {
-  const char *names[] = { "eeg", "ecg" };
+  const char *names[] = { "eeg", "ecg", "ppg" };
   const char *root = g_getenv ("BIOX_SOURCE_ROOT");
 
   g_assert_nonnull (root);
