@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include "bx-test-data.h"
@@ -364,10 +365,80 @@ test_committed_models (void)
     }
 }
 
+static const char *cli_path;
+
+static int
+run_cli (const char *const *args, char **out)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer)cli_path);
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer)args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, &err,
+                               &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_test_message ("stderr: %s", err);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* `bioxbridge-cli pretrain` on a short synthetic night: writes a loadable
+ * model and a checkpoint; resuming continues the step count; bad usage is
+ * refused with exit code 2. */
+static void
+test_cli_pretrain (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *out = g_build_filename (dir, "ecg.safetensors", NULL);
+  g_autofree char *ck = g_strconcat (out, ".ckpt", NULL);
+  g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *steps = NULL, *modality = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxModel) m = NULL;
+  const char *first[] = { "pretrain", "--modality", "ecg", "--synthetic-hours",
+                          "0.1",      "--epochs",   "2",   "--steps",
+                          "3",        "--batch",    "4",   "--seed",
+                          "3",        "-o",         out,   NULL };
+  const char *resume[] = {
+    "pretrain", "--modality", "ecg", "--synthetic-hours", "0.1", "--epochs", "3", "--steps", "3", "--batch",
+    "4",        "--seed",     "3",   "--resume",          ck,    "-o",       out, NULL
+  };
+  const char *bad[] = { "pretrain", "--modality", "eog", "-o", out, NULL };
+
+  if (cli_path == NULL)
+    {
+      g_test_skip ("no bioxbridge-cli path given");
+      return;
+    }
+  g_assert_cmpint (run_cli (first, &o1), ==, 0);
+  g_assert_nonnull (strstr (o1, "epoch 2/2"));
+  g_assert_true (g_file_test (ck, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (run_cli (resume, &o2), ==, 0);
+  g_assert_nonnull (strstr (o2, "resumed"));
+  g_assert_nonnull (strstr (o2, "epoch 3/3"));
+  g_assert_null (strstr (o2, "epoch 1/3"));
+  steps = bx_compact_file_metadata (out, "pretrain_steps", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (steps, ==, "9");
+  modality = bx_compact_file_metadata (out, "modality", &error);
+  g_assert_cmpstr (modality, ==, "ecg");
+  m = bx_model_load (BX_MODEL_FAMILY_COMPACT, out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (run_cli (bad, &o3), ==, 2);
+  bx_test_tmpdir_remove (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  if (argc > 1)
+    cli_path = argv[1];
+  g_test_add_func ("/compact/cli-pretrain", test_cli_pretrain);
   bx_model_set_threads (1);
   g_test_add_func ("/compact/reference-forward-backward", test_reference_forward_backward);
   g_test_add_func ("/compact/reference-weight-gradients", test_reference_weight_gradients);
