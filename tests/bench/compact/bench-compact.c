@@ -390,6 +390,20 @@ main (int argc, char **argv)
               eeg ? "EEG" : "ECG", w.label->len, w.C, w.S / RATE, probe (&w, fp, pp), probe (&w, fr, pr),
               eeg ? "log band powers" : "HR, SDNN, RMSSD", probe (&w, fc, pc),
               (double)(g_get_monotonic_time () - t0) / 1e6);
+      /* the encoders see each channel z-scored over the window: the classic
+       * features of that same input tell how much the normalisation removes */
+      if (eeg)
+        {
+          Windows z = w;
+          g_autofree double *fz = NULL;
+          guint pz;
+          z.x = g_array_copy (w.x);
+          bx_compact_normalize ((float *)z.x->data, z.x->len / (guint)z.S, (gsize)z.S);
+          fz = classic_features (&z, TRUE, &pz);
+          printf ("  classic log band powers of the z-scored input (what the encoders see): %.3f\n",
+                  probe (&z, fz, pz));
+          g_array_unref (z.x);
+        }
       /* every block, to show where the features are (the table above uses the last) */
       for (int r = 0; r < 2; r++)
         {
