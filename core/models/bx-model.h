@@ -9,6 +9,7 @@
  *   HuBERT-ECG  encoder.layers[i]    (B, T, hidden)
  *   PaPaGei     basicblock_list[i]   (B, C_i, L_i)
  *   NormWear    encoder_blocks[i]    (B, nvar, 560, D)   (the reference's (B·nvar, 560, D), same memory)
+ *   compact     blocks[i]            (B, 1 + C·N, D)      (bx-compact.h)
  * "Input of layer i" is the output of layer i − 1, or of the stem for i = 0.
  * All shapes below are per sample; a batch puts B in front. float32, C order.
  */
@@ -102,6 +103,7 @@ const char *bx_model_get_layout (const BxModel *model);
  *   HuBERT-ECG  (1, L) or (L)            → (L)
  *   PaPaGei     (1, L)                   → (1, L)
  *   NormWear    (nvar, 3, L, 65) CWT     → same
+ *   compact     (C, N·patch) at its rate → same, each channel z-scored
  * raw (batch, raw dims…). Returns a new buffer (g_free) and the prepared
  * per-sample shape in prep_shape (≤ 6 dims). */
 float *bx_model_prepare (const BxModel *model, const float *raw, int batch, int raw_ndim,
