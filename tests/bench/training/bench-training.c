@@ -203,7 +203,7 @@ main (int argc, char **argv)
   g_autoptr (BxBridgeOptimizer) adam = NULL;
   g_autoptr (BxModelContext) ctx = bx_model_context_new ();
   g_autofree float *old_prep = NULL, *new_prep = NULL;
-  double torch_rate = NAN, t0, t_features, t_steps, c_rate, amortised;
+  double torch_rate = NAN, t0, t_features, t_steps, c_rate, amortised, amortised50;
   guint d_old, T;
   BxBridgeLayout layout;
   BxRng rng;
@@ -267,11 +267,15 @@ main (int argc, char **argv)
   amortised = ((double) windows / batch) / ((double) windows / batch / c_rate + t_features);
   printf ("C bridge step (cached): %.3f steps/s (%.3f s per step), loss %.4f\n", c_rate, 1.0 / c_rate, loss);
   printf ("C with the feature pass amortised over one epoch of %d windows: %.3f steps/s\n", windows, amortised);
+  /* The features are computed once for the whole run; the spec trains 50
+   * epochs (ISRUC), so that is what a real run amortises over. */
+  amortised50 = (50.0 * windows / batch) / (50.0 * windows / batch / c_rate + t_features);
+  printf ("C with the feature pass amortised over a 50-epoch run: %.3f steps/s\n", amortised50);
   if (!skip_torch)
     {
       printf ("PyTorch reference way: %.3f steps/s\n", torch_rate);
-      printf ("ratio (cached steps): %.1fx   ratio (amortised, 1 epoch): %.1fx   (target >= 10x)\n",
-              c_rate / torch_rate, amortised / torch_rate);
+      printf ("ratio (cached steps): %.1fx   amortised over 1 epoch: %.1fx   over 50 epochs: %.1fx   (target >= 10x)\n",
+              c_rate / torch_rate, amortised / torch_rate, amortised50 / torch_rate);
     }
   bench_search ((guint) search_windows);
   return 0;
