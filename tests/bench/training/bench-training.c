@@ -198,10 +198,6 @@ main (int argc, char **argv)
   g_autoptr (BxTaskHead) head = NULL;
   g_autoptr (BxPairFeatures) features = NULL;
   g_autoptr (BxProtoBridge) bridge = NULL;
-  g_autoptr (BxProtoBridgeWork) work = NULL;
-  g_autoptr (BxProtoBridgeGrads) grads = NULL;
-  g_autoptr (BxBridgeOptimizer) adam = NULL;
-  g_autoptr (BxModelContext) ctx = bx_model_context_new ();
   g_autofree float *old_prep = NULL, *new_prep = NULL;
   double torch_rate = NAN, t0, t_features, t_steps, c_rate, amortised, amortised50;
   guint d_old, T;
@@ -246,22 +242,28 @@ main (int argc, char **argv)
   bx_rng_fill_normal (&rng, bridge->B, (gsize) d->P * T * d->r, 0.0f, 0.01f);
   printf ("bridge: d_new %u, d_old %u, T %u, r %u, P %u, %zu parameters\n", bridge->d_new, d_old, T, d->r, d->P,
           (size_t) bx_proto_bridge_n_params (bridge));
-  work = bx_proto_bridge_work_new (bridge, (guint) batch);
-  grads = bx_proto_bridge_grads_new (bridge);
-  adam = bx_bridge_optimizer_new (bridge, 1e-5f);
 
-  /* warm-up, then timed steps on consecutive batches of the cached windows */
-  for (int k = -1; k < steps; k++)
-    {
-      guint start = (guint) ((k + 1) * batch) % (guint) MAX (1, windows - batch + 1);
-      if (k == 0)
-        t0 = now ();
-      if (!bx_bridge_step (old_model, ctx, d->l, bridge, work, grads, adam,
-                           features->new_pooled[d->m] + (gsize) start * bridge->d_new,
-                           features->targets + (gsize) start * features->target_numel, (guint) batch, &loss, &error))
-        g_error ("%s", error->message);
-    }
-  t_steps = now () - t0;
+  /* The production loop (bx_bridge_train: batch gathering, persistent
+   * buffers, Adam): one warm-up epoch over one batch, then `steps` timed
+   * steps as whole epochs over the first steps·batch cached windows. */
+  {
+    BxBridgeTrainParams tp;
+    guint n_timed = (guint) MIN (windows, steps * batch);
+
+    bx_bridge_train_params_init (&tp);
+    tp.batch_size = (guint) batch;
+    tp.epochs = 1;
+    tp.learning_rate = 1e-5f;
+    if (!bx_bridge_train (old_model, d->l, bridge, features->new_pooled[d->m], features->targets, (guint) batch, &tp,
+                          NULL, NULL, NULL, &error))
+      g_error ("%s", error->message);
+    steps = (int) ((n_timed + batch - 1) / batch);
+    t0 = now ();
+    if (!bx_bridge_train (old_model, d->l, bridge, features->new_pooled[d->m], features->targets, n_timed, &tp,
+                          &loss, NULL, NULL, &error))
+      g_error ("%s", error->message);
+    t_steps = now () - t0;
+  }
   c_rate = steps / t_steps;
   /* One epoch over the N windows costs N/batch steps plus one feature pass. */
   amortised = ((double) windows / batch) / ((double) windows / batch / c_rate + t_features);
