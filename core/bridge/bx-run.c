@@ -14,6 +14,7 @@
 #include "io/bx-checkpoint.h"
 #include "io/bx-npy.h"
 #include "io/bx-safetensors.h"
+#include "models/bx-compact.h"
 #include "recording/bx-labels-io.h"
 #include "recording/bx-recording.h"
 
@@ -286,9 +287,21 @@ load_prepared (RunModel *rm, const char *path, guint *n_out, GError **error)
 
 /* Modality and preprocessing recipe of a model family (spec §4). */
 static gboolean
-family_recipe (const char *family, BxModality *modality, BxPrepRecipe *recipe)
+family_recipe (const RunModel *rm, BxModality *modality, BxPrepRecipe *recipe, double *rate)
 {
-  if (g_strcmp0 (family, "labram") == 0)
+  const char *family = rm->family;
+  BxCompactConfig cfg;
+
+  if (rm->model != NULL && bx_compact_model_get_config (rm->model, &cfg))
+    {
+      /* The compact encoders take their modality at the rate they were
+       * pretrained at (metadata "rate": 100 Hz EEG/ECG, 50 Hz PPG). */
+      if (!bx_modality_from_string (cfg.modality, modality))
+        return FALSE;
+      *recipe = BX_PREP_COMPACT;
+      *rate = cfg.rate;
+    }
+  else if (g_strcmp0 (family, "labram") == 0)
     *modality = BX_MODALITY_EEG, *recipe = BX_PREP_LABRAM_EEG;
   else if (g_strcmp0 (family, "hubert-ecg") == 0)
     *modality = BX_MODALITY_ECG, *recipe = BX_PREP_HUBERT_ECG;
@@ -325,9 +338,9 @@ cut_windows (BxRun *run, guint role, gboolean old_side, gboolean new_side, BxRec
   bx_window_params_init (&params);
   params.window_seconds = window_seconds (run);
   params.step_seconds = opt->step_seconds > 0 ? opt->step_seconds : params.window_seconds;
-  if (old_side && family_recipe (run->old_m.family, &params.modality[k], &params.recipe[k]))
+  if (old_side && family_recipe (&run->old_m, &params.modality[k], &params.recipe[k], &params.rate[k]))
     k++;
-  if (new_side && family_recipe (run->new_m.family, &params.modality[k], &params.recipe[k]))
+  if (new_side && family_recipe (&run->new_m, &params.modality[k], &params.recipe[k], &params.rate[k]))
     k++;
   params.n_sides = k;
   if (opt->stage_set != NULL)

@@ -37,9 +37,19 @@ bx_prep_target_rate (BxPrepRecipe recipe)
       return 125;
     case BX_PREP_NORMWEAR_EMG:
       return 130;
+    case BX_PREP_COMPACT:
+      return 100;
     default:
       return 0;
     }
+}
+
+double
+bx_prep_side_rate (BxPrepRecipe recipe, double rate)
+{
+  if (recipe == BX_PREP_COMPACT && rate > 0)
+    return rate;
+  return bx_prep_target_rate (recipe);
 }
 
 double
@@ -68,6 +78,12 @@ bx_prep_min_rate (BxPrepRecipe recipe, const char **why)
       reason = "NormWear's 130 Hz input needs an EMG sampled at 100 Hz or more";
       rate = 100;
       break;
+    case BX_PREP_COMPACT:
+      /* 0.5-s patches of 25 (PPG) or 50 samples: below 25 Hz most of a patch
+       * would be interpolated. */
+      reason = "the compact encoders' input needs a signal sampled at 25 Hz or more";
+      rate = 25;
+      break;
     }
   if (why)
     *why = reason;
@@ -87,6 +103,8 @@ bx_prep_recipe_name (BxPrepRecipe recipe)
       return "PAPAGEI_PPG";
     case BX_PREP_NORMWEAR_EMG:
       return "NORMWEAR_EMG";
+    case BX_PREP_COMPACT:
+      return "COMPACT";
     default:
       return "?";
     }
@@ -116,6 +134,7 @@ bx_prep_raw_shape (BxPrepRecipe recipe, guint n_channels, gint64 n_target, gint6
   switch (recipe)
     {
     case BX_PREP_LABRAM_EEG:
+    case BX_PREP_COMPACT:
       shape[0] = n_channels;
       shape[1] = n_target;
       return 2;
@@ -238,7 +257,7 @@ bx_prep_channel (const BxPrepChannel *prep, float *const *seg_data, const gsize 
                  guint n_windows, const guint *win_seg, const double *win_offset, double window_s, char **bad,
                  float *out, gsize stride, guint channel, gsize per_channel, BxJob *job, GError **error)
 {
-  double f_out = bx_prep_target_rate (prep->recipe);
+  double f_out = bx_prep_side_rate (prep->recipe, prep->rate);
   gsize len = (gsize) floor (window_s * f_out + 0.5);
   g_autoptr (BxFilterCoeffs) fir = NULL;
   g_autoptr (BxFilterCoeffs) iir = NULL;
@@ -301,6 +320,22 @@ bx_prep_channel (const BxPrepChannel *prep, float *const *seg_data, const gsize 
         case BX_PREP_LABRAM_EEG:
         case BX_PREP_NORMWEAR_EMG:
           y[s] = bx_resample_linear (seg_data[s], seg_n[s], prep->fs, f_out, &y_n[s], error);
+          break;
+        case BX_PREP_COMPACT:
+          {
+            /* Polyphase (anti-aliased) when f_out / fs is rational with small
+             * terms, as the compact encoders were pretrained; else linear. */
+            g_autoptr (GError) local = NULL;
+
+            if (fabs (f_out - prep->fs) < 1e-9 * f_out)
+              {
+                y[s] = g_memdup2 (seg_data[s], seg_n[s] * sizeof (float));
+                y_n[s] = seg_n[s];
+              }
+            else if ((y[s] = bx_resample_poly_rates (seg_data[s], seg_n[s], prep->fs, f_out, &y_n[s], &local))
+                     == NULL)
+              y[s] = bx_resample_linear (seg_data[s], seg_n[s], prep->fs, f_out, &y_n[s], error);
+          }
           break;
         case BX_PREP_HUBERT_ECG:
           y[s] = hubert_chain (fir, seg_data[s], seg_n[s], prep->fs, 0, &y_n[s], error);

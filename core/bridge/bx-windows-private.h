@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 
 /* Rate a recipe's output runs at (Hz): 200, 100, 125, 130. */
 double bx_prep_target_rate (BxPrepRecipe recipe);
+/* The same, with COMPACT's configurable rate (`rate` ≤ 0: 100 Hz). */
+double bx_prep_side_rate (BxPrepRecipe recipe, double rate);
 /* Lowest native rate a recipe accepts (Hz) and why, for error messages. */
 double bx_prep_min_rate (BxPrepRecipe recipe, const char **why);
 const char *bx_prep_recipe_name (BxPrepRecipe recipe);
@@ -34,6 +36,7 @@ typedef struct {
   double fs;
   const char *file;            /* for messages */
   const char *channel_label;
+  double rate;                 /* COMPACT's output rate (Hz) */
 } BxPrepChannel;
 
 gboolean bx_prep_channel (const BxPrepChannel *prep, float *const *seg_data, const gsize *seg_n, guint n_segs,

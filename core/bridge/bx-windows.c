@@ -34,6 +34,7 @@ bx_window_params_init (BxWindowParams *params)
   params->recipe[1] = BX_PREP_HUBERT_ECG;
   params->per_window_filter = TRUE;
   params->per_window_zscore = TRUE;
+  params->rate[0] = params->rate[1] = 100;
   params->use_stage_set = FALSE;
   params->stage_set = BX_STAGE_SET_AASM;
 }
@@ -101,7 +102,7 @@ builder_init (Builder *b, const BxWindowParams *params)
   for (guint s = 0; s < params->n_sides; s++)
     {
       BxWindowSide *side = &b->set->side[s];
-      gint64 n_target = (gint64) floor (params->window_seconds * bx_prep_target_rate (params->recipe[s]) + 0.5);
+      gint64 n_target = (gint64) floor (params->window_seconds * bx_prep_side_rate (params->recipe[s], params->rate[s]) + 0.5);
 
       side->modality = params->modality[s];
       side->recipe = params->recipe[s];
@@ -167,7 +168,7 @@ check_params (const BxWindowParams *p, GError **error)
     }
   for (guint s = 0; s < p->n_sides; s++)
     {
-      double f = bx_prep_target_rate (p->recipe[s]);
+      double f = bx_prep_side_rate (p->recipe[s], p->rate[s]);
       double n = p->window_seconds * f;
 
       if (f <= 0)
@@ -242,7 +243,9 @@ select_channels (BxRecording *rec, const char *path, BxModality modality, BxPrep
   double min_rate = bx_prep_min_rate (recipe, &why);
 
   if (max_channels == 0)
-    max_channels = recipe == BX_PREP_LABRAM_EEG ? 6 : recipe == BX_PREP_NORMWEAR_EMG ? 3 : 1;
+    max_channels = recipe == BX_PREP_LABRAM_EEG || (recipe == BX_PREP_COMPACT && modality == BX_MODALITY_EEG) ? 6
+                   : recipe == BX_PREP_NORMWEAR_EMG                                                      ? 3
+                                                                                                         : 1;
 
   if (explicit_labels != NULL && explicit_labels[0] != NULL)
     {
@@ -266,7 +269,7 @@ select_channels (BxRecording *rec, const char *path, BxModality modality, BxPrep
           g_array_append_val (out, idx);
         }
     }
-  else if (recipe == BX_PREP_LABRAM_EEG)
+  else if (recipe == BX_PREP_LABRAM_EEG || (recipe == BX_PREP_COMPACT && modality == BX_MODALITY_EEG))
     {
       static const char *const isruc[] = { "F3", "C3", "O1", "F4", "C4", "O2" };
       int found[G_N_ELEMENTS (isruc)];
@@ -621,7 +624,8 @@ window_recording (Builder *b, BxRecording *rec, const char *subject, BxLabelSour
           double scale = 1;
           float **seg_data = g_new0 (float *, MAX (n_segs, 1));
           gsize *seg_n = g_new0 (gsize, MAX (n_segs, 1));
-          BxPrepChannel prep = { p->recipe[s], p->per_window_filter, p->per_window_zscore, fs, path, info->label };
+          BxPrepChannel prep = { p->recipe[s], p->per_window_filter, p->per_window_zscore, fs, path, info->label,
+                                 p->rate[s] };
           gboolean chan_ok = TRUE;
 
           if (!progress (job, path, (rec_no + (double) done_ch / MAX (total_ch, 1)) / MAX (b->n_recordings, 1),

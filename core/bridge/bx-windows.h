@@ -20,6 +20,12 @@
  *   NORMWEAR_EMG    EMG channels → linear to 130 Hz → per-channel z-score
  *                   over the recording → per window the ricker CWT of
  *                   [x, Δx, Δ²x] → raw (n_channels, 3, seconds·130 − 2, 65)
+ *   COMPACT         the compact encoders (bx-compact.h): EEG up to 6 channels
+ *                   (F3, C3, O1, F4, C4, O2 when present, like LaBraM), other
+ *                   modalities the best channel → polyphase resample to
+ *                   params.rate (linear when the rate ratio is not rational)
+ *                   per segment; no normalisation (the model z-scores each
+ *                   channel) → raw (n_channels, seconds·rate)
  *
  * Labels per window: the majority label of the epochs it covers (from the
  * recording's label source: annotations, a label file, or one label for the
@@ -79,6 +85,7 @@ typedef enum {
   BX_PREP_HUBERT_ECG,
   BX_PREP_PAPAGEI_PPG,
   BX_PREP_NORMWEAR_EMG,
+  BX_PREP_COMPACT,              /* compact encoders: channels → polyphase (else linear) to params.rate, raw (C, s·rate) */
 } BxPrepRecipe;
 
 /* One side (old or new modality) of a window set. */
@@ -122,6 +129,7 @@ typedef struct {
   guint max_channels[2];        /* 0 = the recipe's default */
   gboolean per_window_filter;   /* HUBERT_ECG: ISRUC (TRUE) vs WESAD (FALSE) */
   gboolean per_window_zscore;
+  double rate[2];               /* COMPACT: output rate per side (Hz), default 100 (EEG/ECG; PPG models take 50) */
   /* Classes: a stage set for hypnograms (AASM, R&K, sleep/wake) or the
    * manifest's constant label names. */
   gboolean use_stage_set;

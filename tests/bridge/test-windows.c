@@ -973,6 +973,94 @@ test_npy (Fixture *f, gconstpointer data)
   g_assert_error (error, BX_WINDOWS_ERROR, BX_WINDOWS_ERROR_NPY);
 }
 
+/* COMPACT: EEG prefers LaBraM's 6 electrodes in their order (Cz and the
+ * ECG are not taken), each resampled 256 → 100 Hz by polyphase with no
+ * normalisation; the ECG side takes its one channel at the side's own rate
+ * (50 Hz). The windows must hold the analytic sine at the new rate (EEG in
+ * µV, as the file stores it). */
+static void
+test_compact (Fixture *f, gconstpointer data)
+{
+  static const char *const labels[] = { "EEG Cz", "EEG O2", "EEG C4", "EEG F4", "EEG O1", "EEG C3", "EEG F3" };
+  static const char *const want[] = { "EEG F3", "EEG C3", "EEG O1", "EEG F4", "EEG C4", "EEG O2" };
+  g_autofree char *path = g_build_filename (f->dir, "compact.edf", NULL);
+  const gint64 n = 40 * 256;
+  float *x[8];
+  BxWriteChannel ch[8];
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxRecording) rec = NULL;
+  g_autoptr (BxWindowSet) set = NULL;
+  BxWindowParams params;
+  double max_err = 0;
+
+  (void) data;
+  /* Channel i: a sine of 2 + i Hz (below both Nyquist limits), 10·(i+1) µV. */
+  for (guint i = 0; i < 7; i++)
+    {
+      x[i] = sine (n, 256, 10.0 * (i + 1), 2.0 + i, 0);
+      ch[i] = channel (labels[i], "uV", 256, x[i], n);
+    }
+  x[7] = sine (n, 256, 1000, 1.5, 0);
+  ch[7] = channel ("ECG", "uV", 256, x[7], n);
+  g_assert_true (bx_edf_write (path, NULL, ch, 8, NULL, &error));
+  for (guint i = 0; i < 8; i++)
+    g_free (x[i]);
+  rec = bx_recording_open (path, &error);
+  g_assert_no_error (error);
+
+  bx_window_params_init (&params);
+  g_assert_cmpfloat (params.rate[0], ==, 100);
+  params.window_seconds = 10;
+  params.step_seconds = 10;
+  params.n_sides = 2;
+  params.recipe[0] = params.recipe[1] = BX_PREP_COMPACT;
+  params.modality[0] = BX_MODALITY_EEG;
+  params.modality[1] = BX_MODALITY_ECG;
+  params.rate[1] = 50;
+  set = bx_windows_from_recording (rec, &params, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (set->n_windows, ==, 4);
+  g_assert_cmpint (set->side[0].raw_ndim, ==, 2);
+  g_assert_cmpint (set->side[0].raw_shape[0], ==, 6);
+  g_assert_cmpint (set->side[0].raw_shape[1], ==, 1000);
+  g_assert_cmpint (set->side[1].raw_shape[0], ==, 1);
+  g_assert_cmpint (set->side[1].raw_shape[1], ==, 500);
+  for (guint c = 0; c < 6; c++)
+    g_assert_cmpstr (set->side[0].channel_labels[c], ==, want[c]);
+  for (guint k = 0; k < 4; k++)
+    for (guint c = 0; c < 6; c++)
+      {
+        /* want[c] is labels[6 − c] only for c < 3; find its index. */
+        guint i = 0;
+
+        while (strcmp (labels[i], want[c]) != 0)
+          i++;
+        for (guint t = 0; t < 1000; t++)
+          {
+            double sec = 10.0 * k + t / 100.0;
+            double e = fabs (set->side[0].data[(gsize) k * 6000 + c * 1000 + t]
+                             - 10.0 * (i + 1) * sin (2 * G_PI * (2.0 + i) * sec));
+
+            /* The polyphase filter's edge transient: skip the first and
+             * last second of the recording. */
+            if (sec >= 1 && sec <= 39)
+              max_err = MAX (max_err, e / (10.0 * (i + 1)));
+          }
+      }
+  g_assert_cmpfloat (max_err, <, 0.02);
+  max_err = 0;
+  for (guint k = 0; k < 4; k++)
+    for (guint t = 0; t < 500; t++)
+      {
+        double sec = 10.0 * k + t / 50.0;
+
+        if (sec >= 1 && sec <= 39)
+          max_err = MAX (max_err, fabs (set->side[1].data[(gsize) k * 500 + t] - 1000 * sin (2 * G_PI * 1.5 * sec))
+                                      / 1000);
+      }
+  g_assert_cmpfloat (max_err, <, 0.02);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -990,6 +1078,7 @@ main (int argc, char **argv)
   ADD ("/windows/job", test_job);
   ADD ("/windows/eegmat", test_eegmat);
   ADD ("/windows/npy", test_npy);
+  ADD ("/windows/compact", test_compact);
 #undef ADD
   return g_test_run ();
 }
