@@ -15,6 +15,7 @@
 /* Subcommands, one per cmd-<name>.c. Keep one declaration and one table row
  * per line. */
 /* BX-CLI-DECLARATIONS */
+int bx_cmd_demo (int argc, char **argv);
 int bx_cmd_pretrain (int argc, char **argv);
 int bx_cmd_probe (int argc, char **argv);
 int bx_cmd_features (int argc, char **argv);
@@ -29,6 +30,7 @@ int bx_cmd_model (int argc, char **argv);
 
 static const BxCliCommand commands[] = {
   /* BX-CLI-TABLE */
+  { "demo", "Simulate two nights and run EEG -> ECG transfer with the built-in compact encoders", bx_cmd_demo },
   { "pretrain", "Pretrain a compact encoder (masked-patch reconstruction)", bx_cmd_pretrain },
   { "probe", "Train or import the task head on the old modality", bx_cmd_probe },
   { "features", "Compute and cache the pair features of both models", bx_cmd_features },
