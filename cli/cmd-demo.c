@@ -140,8 +140,8 @@ demo_worker (gpointer data)
   bridge = g_build_filename (w->out_dir, "bridge.safetensors", NULL);
   if (!bx_run_load_models (w->run, TRUE, TRUE, &w->error) || !bx_run_head (w->run, &w->error)
       || !bx_run_features (w->run, TRUE, &w->error) || !bx_run_search (w->run, &w->error)
-      || !bx_run_train (w->run, bridge, &w->error) || !bx_run_predict (w->run, NULL, w->predictions, &w->error)
-      || !bx_run_evaluate (w->run, &w->error))
+      || !bx_run_train (w->run, bridge, &w->error)
+      || !bx_run_predict (w->run, NULL, w->predictions, &w->error) || !bx_run_evaluate (w->run, &w->error))
     return BX_EXIT_FAILURE;
   metrics = bx_run_get_metrics (w->run);
   w->chance = metrics != NULL ? chance_level (metrics) : 0;
@@ -159,8 +159,8 @@ bx_cmd_demo (int argc, char **argv)
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
     { "hours", 0, 0, G_OPTION_ARG_DOUBLE, &hours, "Length of each synthetic night (default 3)", "H" },
-    { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Folder for every output (default: a new temporary folder)",
-      "DIR" },
+    { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &out_dir,
+      "Folder for every output (default: a new temporary folder)", "DIR" },
     { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, "Bridge training epochs (default 20)", "N" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Bridge learning rate (default 1e-3)", "LR" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (default: all cores)", "N" },
@@ -177,10 +177,10 @@ bx_cmd_demo (int argc, char **argv)
   int code, n_threads;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_set_summary (context,
-                                "Simulate two synthetic nights and run BioX-Bridge EEG -> ECG with the built-in "
-                                "compact encoders: night 1 trains the EEG sleep-stage head and the bridge, night "
-                                "2's hypnogram is predicted from its ECG alone and scored against the true one.");
+  g_option_context_set_summary (
+      context, "Simulate two synthetic nights and run BioX-Bridge EEG -> ECG with the built-in "
+               "compact encoders: night 1 trains the EEG sleep-stage head and the bridge, night "
+               "2's hypnogram is predicted from its ECG alone and scored against the true one.");
   if (!bx_cli_parse (context, &argc, &argv))
     return BX_EXIT_USAGE;
   if (argc > 1)
@@ -191,10 +191,11 @@ bx_cmd_demo (int argc, char **argv)
     return bx_cli_fail (BX_EXIT_USAGE, "demo: --epochs must be >= 1 and --lr > 0");
   models = find_models_dir ();
   if (models == NULL)
-    return bx_cli_fail (BX_EXIT_FAILURE,
-                        "demo: compact-eeg.safetensors / compact-ecg.safetensors not found in $BIOX_MODELS_DIR, "
-                        "%s/models or the source tree's data/models",
-                        PKGDATADIR);
+    return bx_cli_fail (
+        BX_EXIT_FAILURE,
+        "demo: compact-eeg.safetensors / compact-ecg.safetensors not found in $BIOX_MODELS_DIR, "
+        "%s/models or the source tree's data/models",
+        PKGDATADIR);
   if (out_dir == NULL)
     {
       g_autoptr (GError) error = NULL;
