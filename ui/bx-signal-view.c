@@ -1109,35 +1109,73 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         }
     }
 
-  /* Traces, each clipped to its slot. */
-  cairo_set_line_width (cr, 1.0);
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_BEVEL);
-  row = 0;
-  for (guint i = 0; i < self->traces->len; i++)
-    {
-      Trace *t = g_ptr_array_index (self->traces, i);
-      double y_top = y0 + row * slot_h;
-      GdkRGBA c;
+  /* Traces, each clipped to its slot. The cairo_t of a cairo node records
+   * into a recording surface, so column boxes drawn on `cr` would be stored as
+   * thousands of rectangles and rasterised again by the renderer (perf: most
+   * of a 30 s frame went to replaying them). Boxes are therefore written as
+   * pixel spans into an image surface covering the plot, which is painted
+   * once; the polylines of zoomed-in pages still go to `cr`. */
+  {
+    cairo_surface_t *boxes = NULL;
+    cairo_t *bcr = NULL;
+    int scale = gtk_widget_get_scale_factor (widget);
+    double bx = floor (x0), by = floor (y0);
+    double bw = ceil (x0 + plot_w) - bx + 1, bh = ceil (y1) - by + 1;
 
-      if (!t->visible)
-        continue;
-      trace_colour (self, t, &fg, &c);
-      cairo_save (cr);
-      /* Column boxes stay inside the slot by construction; only the polyline
-       * of a zoomed-in page needs clipping (clipping costs cairo a mask). */
-      if (t->sample_rate * self->length < 1.5 * plot_w)
-        {
-          cairo_rectangle (cr, x0, y_top, plot_w, slot_h);
-          cairo_clip (cr);
-        }
-      cairo_new_path (cr);
-      set_source (cr, &c, 1.0);
-      if (!draw_trace (self, cr, t, &c, x0, plot_w, y_top, slot_h))
-        waiting_for_overview = TRUE;
-      cairo_new_path (cr);
-      cairo_restore (cr);
-      row++;
-    }
+    cairo_set_line_width (cr, 1.0);
+    cairo_set_line_join (cr, CAIRO_LINE_JOIN_BEVEL);
+    row = 0;
+    for (guint i = 0; i < self->traces->len; i++)
+      {
+        Trace *t = g_ptr_array_index (self->traces, i);
+        double y_top = y0 + row * slot_h;
+        gboolean polyline = t->sample_rate * self->length < 1.5 * plot_w;
+        cairo_t *dst = cr;
+        GdkRGBA c;
+
+        if (!t->visible)
+          continue;
+        trace_colour (self, t, &fg, &c);
+        if (!polyline)
+          {
+            if (boxes == NULL)
+              {
+                boxes = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (bw * scale),
+                                                    (int) ceil (bh * scale));
+                cairo_surface_set_device_scale (boxes, scale, scale);
+                bcr = cairo_create (boxes);
+                cairo_translate (bcr, -bx, -by);
+              }
+            dst = bcr;
+          }
+        cairo_save (dst);
+        /* Column boxes stay inside the slot by construction; only the polyline
+         * of a zoomed-in page needs clipping (clipping costs cairo a mask). */
+        if (polyline)
+          {
+            cairo_rectangle (dst, x0, y_top, plot_w, slot_h);
+            cairo_clip (dst);
+          }
+        cairo_new_path (dst);
+        set_source (dst, &c, 1.0);
+        if (!draw_trace (self, dst, t, &c, x0, plot_w, y_top, slot_h))
+          waiting_for_overview = TRUE;
+        cairo_new_path (dst);
+        cairo_restore (dst);
+        row++;
+      }
+    if (boxes != NULL)
+      {
+        cairo_destroy (bcr);
+        cairo_surface_flush (boxes);
+        cairo_save (cr);
+        cairo_set_source_surface (cr, boxes, bx, by);
+        cairo_rectangle (cr, bx, by, bw, bh);
+        cairo_fill (cr);
+        cairo_restore (cr);
+        cairo_surface_destroy (boxes);
+      }
+  }
 
   /* Label column. */
   set_source (cr, &fg, 0.05);
