@@ -137,7 +137,7 @@ gsize bx_model_context_high_water (const BxModelContext *ctx);
 /* Runs hook layers start … end−1 on a batch.
  *   start = BX_MODEL_FROM_PREPARED: `in` is the prepared input and the stem
  *           runs first; otherwise `in` is the input of layer `start`.
- *   end   ≥ start (end = start with start = -1 gives the stem output = input of layer 0).
+ *   end   ≥ max(start, 0) (start = -1 with end = 0 gives the stem output = input of layer 0).
  *   out   receives the output of layer end−1 (or of the stem), may be NULL.
  *   captures: NULL or an array of n_layers pointers; a non-NULL entry i with
  *           start ≤ i < end receives the output of layer i (batch × layer numel).
