@@ -378,7 +378,6 @@ static gboolean
 compact_set_input_shape (BxModel *m, int ndim, const gint64 *shape, GError **error)
 {
   Compact *c = m->impl;
-  gint64 tok[2];
 
   if (ndim != 2 || shape[0] > c->cfg.max_channels || shape[1] % c->cfg.patch != 0
       || shape[1] / c->cfg.patch > c->cfg.max_patches)
@@ -393,13 +392,7 @@ compact_set_input_shape (BxModel *m, int ndim, const gint64 *shape, GError **err
   c->n_ch = (int)shape[0];
   c->n_patch = (int)(shape[1] / c->cfg.patch);
   c->tokens = 1 + c->n_ch * c->n_patch;
-  tok[0] = c->tokens;
-  tok[1] = c->cfg.dim;
-  for (int i = 0; i < m->n_layers; i++)
-    {
-      bx_model_set_shape (m, i, TRUE, 2, tok, 1);
-      bx_model_set_shape (m, i, FALSE, 2, tok, 1);
-    }
+  bx_model_set_token_shapes (m, c->tokens, c->cfg.dim);
   return TRUE;
 }
 

@@ -122,7 +122,7 @@ static gboolean
 hubert_set_input_shape (BxModel *m, int ndim, const gint64 *shape, GError **error)
 {
   Hubert *hb = m->impl;
-  gint64 len = ndim == 1 ? shape[0] : 0, tok[2];
+  gint64 len = ndim == 1 ? shape[0] : 0;
 
   for (int i = 0; i < 5 && len > 0; i++)
     {
@@ -139,13 +139,7 @@ hubert_set_input_shape (BxModel *m, int ndim, const gint64 *shape, GError **erro
     }
   hb->length = (int) shape[0];
   hb->tokens = (int) len;
-  tok[0] = len;
-  tok[1] = m->cfg.dim;
-  for (int i = 0; i < m->n_layers; i++)
-    {
-      bx_model_set_shape (m, i, TRUE, 2, tok, 1);
-      bx_model_set_shape (m, i, FALSE, 2, tok, 1);
-    }
+  bx_model_set_token_shapes (m, len, m->cfg.dim);
   return TRUE;
 }
 

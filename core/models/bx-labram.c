@@ -96,7 +96,6 @@ static gboolean
 labram_set_input_shape (BxModel *m, int ndim, const gint64 *shape, GError **error)
 {
   Labram *l = m->impl;
-  gint64 tok[2];
 
   if (ndim != 3 || shape[2] != 200 || shape[1] > m->cfg.time_rows)
     {
@@ -109,13 +108,7 @@ labram_set_input_shape (BxModel *m, int ndim, const gint64 *shape, GError **erro
   l->n_ch = (int) shape[0];
   l->seconds = (int) shape[1];
   l->tokens = 1 + l->n_ch * l->seconds;
-  tok[0] = l->tokens;
-  tok[1] = m->cfg.dim;
-  for (int i = 0; i < m->n_layers; i++)
-    {
-      bx_model_set_shape (m, i, TRUE, 2, tok, 1);
-      bx_model_set_shape (m, i, FALSE, 2, tok, 1);
-    }
+  bx_model_set_token_shapes (m, l->tokens, m->cfg.dim);
   return TRUE;
 }
 

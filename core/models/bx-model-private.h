@@ -89,6 +89,10 @@ bx_model_shape_index (int layer, gboolean is_input)
 void bx_model_set_shape (BxModel *model, int layer, gboolean is_input, int ndim, const gint64 *shape,
                          int feature_axis);
 
+/* Transformer families: the input and output of every hook layer is
+ * (tokens, dim) with the feature axis last. */
+void bx_model_set_token_shapes (BxModel *model, gint64 tokens, gint64 dim);
+
 /* Parameter lookup; NULL (and error set) if absent or numel differs from
  * `numel` (numel 0: any). */
 float *bx_model_param (BxModel *model, const char *name, gsize numel, GError **error);

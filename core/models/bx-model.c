@@ -286,6 +286,18 @@ bx_model_get_layout (const BxModel *model)
 /* ---- geometry ---- */
 
 void
+bx_model_set_token_shapes (BxModel *model, gint64 tokens, gint64 dim)
+{
+  const gint64 shape[2] = { tokens, dim };
+
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      bx_model_set_shape (model, i, TRUE, 2, shape, 1);
+      bx_model_set_shape (model, i, FALSE, 2, shape, 1);
+    }
+}
+
+void
 bx_model_set_shape (BxModel *model, int layer, gboolean is_input, int ndim, const gint64 *shape, int feature_axis)
 {
   int k = bx_model_shape_index (layer, is_input);
