@@ -9,8 +9,7 @@
  * predicted hypnogram (TSV with confidence) and summary.json into --out-dir
  * (default: a new temporary folder).
  *
- * The compact encoders are found in $BIOX_MODELS_DIR, then PKGDATADIR/models
- * (installed), then the source tree's data/models (running from the build).
+ * The compact encoders are the built-in ones (core/bridge/bx-builtin-models.h).
  */
 #include "config.h"
 
@@ -19,6 +18,7 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 
+#include "bridge/bx-builtin-models.h"
 #include "bridge/bx-run.h"
 #include "bx-cli-util.h"
 #include "models/bx-model.h"
@@ -37,30 +37,6 @@ typedef struct
   double chance;
   GError *error;
 } DemoWork;
-
-/* The first folder holding both compact encoders. */
-static char *
-find_models_dir (void)
-{
-  const char *candidates[] = { g_getenv ("BIOX_MODELS_DIR"), PKGDATADIR "/models",
-#ifdef BIOX_SOURCE_MODELS_DIR
-                               BIOX_SOURCE_MODELS_DIR,
-#endif
-                               NULL };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
-    {
-      g_autofree char *eeg = NULL, *ecg = NULL;
-
-      if (candidates[i] == NULL)
-        continue;
-      eeg = g_build_filename (candidates[i], "compact-eeg.safetensors", NULL);
-      ecg = g_build_filename (candidates[i], "compact-ecg.safetensors", NULL);
-      if (g_file_test (eeg, G_FILE_TEST_IS_REGULAR) && g_file_test (ecg, G_FILE_TEST_IS_REGULAR))
-        return g_strdup (candidates[i]);
-    }
-  return NULL;
-}
 
 /* Balanced accuracy of a constant guess: 1 / (classes present in the truth). */
 static double
@@ -153,7 +129,7 @@ demo_worker (gpointer data)
 int
 bx_cmd_demo (int argc, char **argv)
 {
-  g_autofree char *out_dir = NULL, *models = NULL;
+  g_autofree char *out_dir = NULL, *eeg_model = NULL, *ecg_model = NULL;
   double hours = 3, lr = 1e-3;
   int epochs = 20, threads = 0;
   gboolean quiet = FALSE;
@@ -189,8 +165,9 @@ bx_cmd_demo (int argc, char **argv)
     return bx_cli_fail (BX_EXIT_USAGE, "demo: --hours %g is outside 0.5 .. 24", hours);
   if (epochs < 1 || !(lr > 0))
     return bx_cli_fail (BX_EXIT_USAGE, "demo: --epochs must be >= 1 and --lr > 0");
-  models = find_models_dir ();
-  if (models == NULL)
+  eeg_model = bx_builtin_model_path (BX_MODALITY_EEG);
+  ecg_model = bx_builtin_model_path (BX_MODALITY_ECG);
+  if (eeg_model == NULL || ecg_model == NULL)
     return bx_cli_fail (
         BX_EXIT_FAILURE,
         "demo: compact-eeg.safetensors / compact-ecg.safetensors not found in $BIOX_MODELS_DIR, "
@@ -213,8 +190,8 @@ bx_cmd_demo (int argc, char **argv)
   opt.quiet = quiet;
   opt.old_family = g_strdup ("compact");
   opt.new_family = g_strdup ("compact");
-  opt.old_checkpoint = g_build_filename (models, "compact-eeg.safetensors", NULL);
-  opt.new_checkpoint = g_build_filename (models, "compact-ecg.safetensors", NULL);
+  opt.old_checkpoint = g_steal_pointer (&eeg_model);
+  opt.new_checkpoint = g_steal_pointer (&ecg_model);
   opt.window_seconds = 30;
   opt.stage_set = g_strdup ("aasm");
   opt.no_cache = TRUE;

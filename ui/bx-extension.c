@@ -181,6 +181,31 @@ bx_view_host_run_job (BxViewHost *self, const char *title, BxHostJobFunc func, g
   g_thread_unref (thread);
 }
 
+int
+bx_view_host_get_current_epoch (BxViewHost *self)
+{
+  g_return_val_if_fail (BX_IS_VIEW_HOST (self), 0);
+  return BX_VIEW_HOST_GET_IFACE (self)->get_current_epoch != NULL
+             ? BX_VIEW_HOST_GET_IFACE (self)->get_current_epoch (self)
+             : 0;
+}
+
+void
+bx_view_host_set_current_epoch (BxViewHost *self, int epoch)
+{
+  g_return_if_fail (BX_IS_VIEW_HOST (self));
+  if (BX_VIEW_HOST_GET_IFACE (self)->set_current_epoch != NULL)
+    BX_VIEW_HOST_GET_IFACE (self)->set_current_epoch (self, epoch);
+}
+
+void
+bx_view_host_set_stage (BxViewHost *self, guint epoch, int stage)
+{
+  g_return_if_fail (BX_IS_VIEW_HOST (self));
+  if (BX_VIEW_HOST_GET_IFACE (self)->set_stage != NULL)
+    BX_VIEW_HOST_GET_IFACE (self)->set_stage (self, epoch, stage);
+}
+
 gpointer
 bx_view_host_run_job_finish (BxViewHost *self, GAsyncResult *result, GError **error)
 {

@@ -54,6 +54,11 @@ struct _BxViewHostInterface
   GActionMap *(*get_action_map) (BxViewHost *self);
   /* Shows a job's progress; `progress` NULL when the job `title` has ended. */
   void (*show_job_progress) (BxViewHost *self, const char *title, const BxJobProgress *progress);
+  /* The epoch the technician is on (30 s grid), and moving there. */
+  int (*get_current_epoch) (BxViewHost *self);
+  void (*set_current_epoch) (BxViewHost *self, int epoch);
+  /* Scores `epoch` as the technician would (undoable, autosaved). */
+  void (*set_stage) (BxViewHost *self, guint epoch, int stage);
 };
 
 BxRecording *bx_view_host_get_recording (BxViewHost *self);
@@ -65,6 +70,14 @@ void bx_view_host_add_annotation (BxViewHost *self, double onset, double duratio
 /* `page` is shown as a sidebar tab titled `title`; the host holds a reference until removed. */
 void bx_view_host_add_sidebar_page (BxViewHost *self, const char *name, const char *title, GtkWidget *page);
 void bx_view_host_remove_sidebar_page (BxViewHost *self, GtkWidget *page);
+/* The current epoch of the view (0-based, 30 s epochs); the host's object
+ * emits notify::current-epoch when it changes. */
+int bx_view_host_get_current_epoch (BxViewHost *self);
+void bx_view_host_set_current_epoch (BxViewHost *self, int epoch);
+/* Scores one epoch with a stage code (BxStage) through the technician's
+ * scoring, with undo and autosave — how a plugin's accepted prediction
+ * enters the scoring. */
+void bx_view_host_set_stage (BxViewHost *self, guint epoch, int stage);
 /* Actions added here are reachable as "plugin.<name>" from the recording's widgets and menus. */
 GActionMap *bx_view_host_get_action_map (BxViewHost *self);
 /* Runs `func` on a dedicated thread; progress shows in the recording's status area.

@@ -838,9 +838,33 @@ host_show_job_progress (BxViewHost *host, const char *title, const BxJobProgress
   gtk_progress_bar_set_fraction (self->job_progress, CLAMP (progress->fraction, 0, 1));
 }
 
+static int
+host_get_current_epoch (BxViewHost *host)
+{
+  return BX_RECORDING_PAGE (host)->current_epoch;
+}
+
+static void
+host_set_current_epoch (BxViewHost *host, int epoch)
+{
+  bx_recording_page_set_current_epoch (BX_RECORDING_PAGE (host), epoch);
+}
+
+static void
+host_set_stage (BxViewHost *host, guint epoch, int stage)
+{
+  BxRecordingPage *self = BX_RECORDING_PAGE (host);
+
+  if (epoch < bx_document_get_n_epochs (self->document))
+    bx_document_set_stage (self->document, epoch, stage);
+}
+
 static void
 bx_recording_page_view_host_init (BxViewHostInterface *iface)
 {
+  iface->get_current_epoch = host_get_current_epoch;
+  iface->set_current_epoch = host_set_current_epoch;
+  iface->set_stage = host_set_stage;
   iface->get_recording = host_get_recording;
   iface->get_scoring = host_get_scoring;
   iface->add_overlay_track = host_add_overlay_track;

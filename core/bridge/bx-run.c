@@ -106,6 +106,12 @@ bx_run_new (const BxRunOptions *options, BxJob *job)
   return run;
 }
 
+void
+bx_run_set_job (BxRun *run, BxJob *job)
+{
+  run->job = job;
+}
+
 static void
 run_model_clear (RunModel *rm)
 {
@@ -155,6 +161,46 @@ const BxMetrics *
 bx_run_get_metrics (const BxRun *run)
 {
   return run->metrics;
+}
+
+void
+bx_run_get_positions (const BxRun *run, int *input_layer, int *output_layer)
+{
+  *input_layer = run->m;
+  *output_layer = run->l;
+}
+
+gboolean
+bx_run_set_positions (BxRun *run, int input_layer, int output_layer, GError **error)
+{
+  int n_new = run->features != NULL ? run->features->n_new_layers : bx_model_get_n_layers (run->new_m.model);
+  int n_old = run->features != NULL ? run->features->n_old_layers : bx_model_get_n_layers (run->old_m.model);
+
+  if (input_layer < 0 || input_layer >= n_new || output_layer < 0 || output_layer >= n_old)
+    {
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
+                   "layers m = %d, l = %d out of range (new model %d layers, old model %d)", input_layer,
+                   output_layer, n_new, n_old);
+      return FALSE;
+    }
+  if (run->search != NULL && run->features != NULL && input_layer != run->m
+      && !bx_position_search_set_input_layer (run->search, run->features, input_layer, error))
+    return FALSE;
+  run->m = input_layer;
+  run->l = output_layer;
+  return TRUE;
+}
+
+const char *const *
+bx_run_get_class_names (const BxRun *run)
+{
+  return (const char *const *)run->class_names;
+}
+
+const BxBridgeFile *
+bx_run_get_bridge (const BxRun *run)
+{
+  return run->bridge;
 }
 
 gboolean
@@ -1193,17 +1239,16 @@ bx_run_use_bridge (BxRun *run, const char *path, GError **error)
 
 /* ---- stage 5: predict ---- */
 
-static gboolean
-write_labels (BxRun *run, const char *path, GError **error)
+BxHypnogram *
+bx_run_get_prediction (const BxRun *run)
 {
   double step = run->pred_step > 0 ? run->pred_step : 1.0;
-  g_autoptr (BxHypnogram) hyp = NULL;
-  g_autoptr (BxLabelMap) map
-      = bx_label_map_new_classes ((const char *const *)run->head->class_names, run->head->n_classes);
-  BxLabelWriteOptions wopt = { 0 };
+  BxHypnogram *hyp;
   guint n_epochs = 0;
 
-  /* Windows on the grid k · step; skipped windows stay unscored rows. */
+  if (run->pred_labels == NULL)
+    return NULL;
+  /* Windows on the grid k · step; skipped windows stay unscored epochs. */
   for (guint i = 0; i < run->n_pred; i++)
     n_epochs = MAX (n_epochs, (guint)lround (run->pred_onsets[i] / step) + 1);
   hyp = bx_hypnogram_new (0.0, step, n_epochs);
@@ -1216,6 +1261,17 @@ write_labels (BxRun *run, const char *path, GError **error)
       hyp->stages[e] = (gint8)run->pred_labels[i];
       hyp->confidence[e] = run->pred_conf[i];
     }
+  return hyp;
+}
+
+static gboolean
+write_labels (BxRun *run, const char *path, GError **error)
+{
+  g_autoptr (BxHypnogram) hyp = bx_run_get_prediction (run);
+  g_autoptr (BxLabelMap) map
+      = bx_label_map_new_classes ((const char *const *)run->head->class_names, run->head->n_classes);
+  BxLabelWriteOptions wopt = { 0 };
+
   wopt.format = BX_LABEL_FORMAT_AUTO;
   wopt.map = map;
   wopt.start = run->pred_start;

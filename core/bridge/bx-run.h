@@ -27,6 +27,7 @@
 #include "bridge/bx-pair-features.h"
 #include "bridge/bx-position-search.h"
 #include "jobs/bx-job.h"
+#include "recording/bx-hypnogram.h"
 
 G_BEGIN_DECLS
 
@@ -94,6 +95,8 @@ typedef struct _BxRun BxRun;
 
 BxRun *bx_run_new (const BxRunOptions *options, BxJob *job);
 void bx_run_free (BxRun *run);
+/* Reports of later stages go to `job` (a GUI runs each stage group as its own job). */
+void bx_run_set_job (BxRun *run, BxJob *job);
 
 /* Loads the checkpoints named in the options (SHA-256 as well). */
 gboolean bx_run_load_models (BxRun *run, gboolean need_old, gboolean need_new, GError **error);
@@ -118,6 +121,22 @@ const BxPairFeatures *bx_run_get_features (const BxRun *run);
 const BxPositionSearch *bx_run_get_search (const BxRun *run);
 const BxMetrics *bx_run_get_metrics (const BxRun *run);
 gboolean bx_run_get_cache_hit (const BxRun *run);
+
+/* The positions the next bx_run_train uses (m, l; -1 before the search or a bridge). */
+void bx_run_get_positions (const BxRun *run, int *input_layer, int *output_layer);
+/* Overrides the searched positions before bx_run_train (a front end lets the
+ * user pick other layers). Changing m recomputes the CKA column of the
+ * search for the new m, as the reference would have. */
+gboolean bx_run_set_positions (BxRun *run, int input_layer, int output_layer, GError **error);
+/* The task's class names (after the head or a bridge), NULL-terminated; NULL before. */
+const char *const *bx_run_get_class_names (const BxRun *run);
+/* The last prediction on its window grid (epoch_length = the window step,
+ * epoch k = the window starting at k·step s): class indices with their
+ * confidence, BX_STAGE_UNKNOWN where no window could be cut (e.g. a gap).
+ * NULL before bx_run_predict. Free with bx_hypnogram_free. */
+BxHypnogram *bx_run_get_prediction (const BxRun *run);
+/* The bridge trained or read last (NULL before). Owned by the run. */
+const BxBridgeFile *bx_run_get_bridge (const BxRun *run);
 
 /* The summary of every stage run so far, as a JSON object text. g_free. */
 char *bx_run_summary_json (const BxRun *run);
