@@ -119,6 +119,7 @@ bx_cli_pipeline (int argc, char **argv, const char *parameter_string, const char
 /* ---- run ---- */
 
 static char *run_out_dir;
+static gboolean run_oracle;
 
 static gboolean
 remove_if_exists (const char *path)
@@ -134,6 +135,7 @@ run_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
   const char *test_labels = opt->test_labels != NULL ? opt->test_labels : opt->labels;
 
   (void)args;
+  opt->oracle = run_oracle;
   if (run_out_dir == NULL)
     {
       g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE, "run needs --out-dir DIR");
@@ -161,6 +163,8 @@ run_stages (BxRun *run, BxRunOptions *opt, char **args, GError **error)
   if (ok && (opt->test_new_npy != NULL || opt->new_npy != NULL || opt->manifest != NULL))
     ok = bx_run_predict (run, NULL, predictions, error)
          && ((test_labels == NULL && opt->manifest == NULL) || bx_run_evaluate (run, error));
+  if (ok && opt->oracle)
+    ok = bx_run_oracle (run, error);
   if (ok)
     {
       text = bx_run_summary_json (run);
@@ -189,6 +193,8 @@ bx_cmd_run (int argc, char **argv)
   const GOptionEntry extra[] = {
     { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &run_out_dir,
       "Directory for bridge.safetensors, predictions.tsv and summary.json", "DIR" },
+    { "oracle", 0, 0, G_OPTION_ARG_NONE, &run_oracle,
+      "Also evaluate an oracle: a head trained with the train labels on the new modality itself", NULL },
     { NULL },
   };
   int code = bx_cli_pipeline (

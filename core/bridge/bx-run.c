@@ -58,6 +58,7 @@ struct _BxRun
   float *pair_old_prep;  /* prepared old-modality pair windows (randreal_P) */
   guint n_pair;
   BxMetrics *metrics;
+  BxMetrics *oracle_metrics;
   JsonObject *summary;
 };
 
@@ -87,7 +88,7 @@ bx_run_options_clear (BxRunOptions *opt)
     &opt->new_npy,      &opt->labels,         &opt->train_old_npy,  &opt->train_labels,   &opt->pair_old_npy,
     &opt->pair_new_npy, &opt->test_new_npy,   &opt->test_labels,    &opt->classes,        &opt->head_in,
     &opt->head_out,     &opt->cache_dir,      &opt->prototype_init, &opt->init_bridge,    &opt->output,
-    &opt->bridge,       &opt->manifest,       &opt->stage_set,
+    &opt->bridge,       &opt->manifest,       &opt->stage_set,      &opt->train_new_npy,
   };
   for (gsize i = 0; i < G_N_ELEMENTS (strings); i++)
     g_clear_pointer (strings[i], g_free);
@@ -141,6 +142,7 @@ bx_run_free (BxRun *run)
   bx_manifest_free (run->manifest);
   g_free (run->pair_old_prep);
   bx_metrics_free (run->metrics);
+  bx_metrics_free (run->oracle_metrics);
   json_object_unref (run->summary);
   g_free (run);
 }
@@ -1430,6 +1432,141 @@ bx_run_evaluate (BxRun *run, GError **error)
   return TRUE;
 }
 
+/* ---- oracle ---- */
+
+/* Prepared new-modality windows and labels of `role` (manifest) or of two .npy files. */
+static float *
+new_side_windows (BxRun *run, guint role, const char *npy, const char *labels_path, guint *n, int **labels,
+                  GError **error)
+{
+  guint n_classes = 0;
+  float *prep;
+
+  if (run->opt->manifest != NULL && npy == NULL)
+    {
+      g_autoptr (BxWindowSet) set = cut_windows (run, role, FALSE, TRUE, NULL, error);
+      if (set == NULL || (prep = prepare_side (&run->new_m, set, 0, run->opt->manifest, error)) == NULL)
+        return NULL;
+      *n = set->n_windows;
+      *labels = g_memdup2 (set->labels, sizeof (int) * set->n_windows);
+      return prep;
+    }
+  if (npy == NULL || labels_path == NULL)
+    {
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_USAGE,
+                   "the oracle needs --manifest (train and test recordings), or --train-new-npy with "
+                   "--train-labels and --test-new-npy with --test-labels");
+      return NULL;
+    }
+  if ((prep = load_prepared (&run->new_m, npy, n, error)) == NULL)
+    return NULL;
+  if ((*labels = load_labels (labels_path, *n, &n_classes, error)) == NULL)
+    {
+      g_free (prep);
+      return NULL;
+    }
+  return prep;
+}
+
+/* Pooled last-layer features of the new model (n, d); windows labelled -1 dropped. */
+static float *
+new_pooled (BxRun *run, const float *prep, guint *n, int *labels, guint *d, GError **error)
+{
+  int L = bx_model_get_n_layers (run->new_m.model);
+  g_autofree float **slots = g_new0 (float *, L);
+  float *pooled;
+  guint k = 0;
+
+  *d = (guint)bx_model_feature_dim (run->new_m.model, L - 1, FALSE);
+  pooled = g_new (float, (gsize)MAX (*n, 1) * *d);
+  slots[L - 1] = pooled;
+  if (!bx_model_pooled_outputs (run->new_m.model, prep, *n, (guint)run->opt->batch_forward, L - 1, slots, run->job,
+                                "oracle-features", error))
+    {
+      g_free (pooled);
+      return NULL;
+    }
+  for (guint i = 0; i < *n; i++)
+    if (labels[i] >= 0)
+      {
+        memmove (pooled + (gsize)k * *d, pooled + (gsize)i * *d, sizeof (float) * *d);
+        labels[k++] = labels[i];
+      }
+  *n = k;
+  return pooled;
+}
+
+gboolean
+bx_run_oracle (BxRun *run, GError **error)
+{
+  const BxRunOptions *opt = run->opt;
+  g_autofree float *train_prep = NULL, *test_prep = NULL, *train_x = NULL, *test_x = NULL;
+  g_autofree int *train_y = NULL, *test_y = NULL, *pred = NULL;
+  g_autofree float *losses = NULL;
+  g_autoptr (BxTaskHead) head = NULL;
+  BxTaskHeadParams params;
+  guint n_train = 0, n_test = 0, d = 0, C;
+  JsonObject *o;
+
+  if (!bx_run_load_models (run, FALSE, TRUE, error))
+    return FALSE;
+  if ((train_prep = new_side_windows (run, BX_ROLE_TRAIN, opt->train_new_npy, pick (opt->train_labels, opt->labels),
+                                      &n_train, &train_y, error))
+          == NULL
+      || (train_x = new_pooled (run, train_prep, &n_train, train_y, &d, error)) == NULL)
+    return FALSE;
+  g_clear_pointer (&train_prep, g_free);
+  if ((test_prep = new_side_windows (run, BX_ROLE_TEST, opt->test_new_npy, pick (opt->test_labels, opt->labels),
+                                     &n_test, &test_y, error))
+          == NULL
+      || (test_x = new_pooled (run, test_prep, &n_test, test_y, &d, error)) == NULL)
+    return FALSE;
+  if (n_train == 0 || n_test == 0)
+    {
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "oracle: %u labelled train and %u test windows",
+                   n_train, n_test);
+      return FALSE;
+    }
+  /* As many classes as the transfer's head, so the metrics compare. */
+  C = run->head != NULL ? run->head->n_classes : 0;
+  for (guint i = 0; i < n_train; i++)
+    C = MAX (C, (guint)train_y[i] + 1);
+  C = MAX (C, 2u);
+  bx_task_head_params_init (&params);
+  params.epochs = (guint)MAX (1, opt->head_epochs);
+  params.learning_rate = (float)opt->head_lr;
+  params.seed = (guint64)opt->seed;
+  params.class_weights = BX_CLASS_WEIGHTS_INVERSE_COUNT;
+  head = bx_task_head_new (d, C, (guint64)opt->seed);
+  losses = g_new0 (float, params.epochs);
+  if (!bx_task_head_fit (head, train_x, train_y, n_train, &params, losses, run->job, error))
+    return FALSE;
+  pred = g_new (int, n_test);
+  bx_task_head_predict (head, test_x, n_test, pred, NULL);
+  g_clear_pointer (&run->oracle_metrics, bx_metrics_free);
+  run->oracle_metrics = bx_metrics_compute (test_y, pred, n_test, C, NULL);
+  if (run->oracle_metrics == NULL)
+    {
+      g_set_error (error, BX_RUN_ERROR, BX_RUN_ERROR_INPUT, "oracle: no test window has a label in 0..%u", C - 1);
+      return FALSE;
+    }
+  o = json_object_new ();
+  json_object_set_int_member (o, "train_windows", n_train);
+  json_object_set_int_member (o, "test_windows", n_test);
+  json_set_number (o, "accuracy", run->oracle_metrics->accuracy);
+  json_set_number (o, "balanced_accuracy", run->oracle_metrics->balanced_accuracy);
+  json_set_number (o, "cohen_kappa", run->oracle_metrics->cohen_kappa);
+  json_set_number (o, "f1_macro", run->oracle_metrics->f1_macro);
+  json_object_set_object_member (run->summary, "oracle", o);
+  return TRUE;
+}
+
+const BxMetrics *
+bx_run_get_oracle_metrics (const BxRun *run)
+{
+  return run->oracle_metrics;
+}
+
 /* ---- summaries ---- */
 
 char *
@@ -1491,6 +1628,12 @@ bx_run_print_summary (const BxRun *run, FILE *out)
           fprintf (out, "\n");
         }
     }
+  if (run->oracle_metrics != NULL)
+    fprintf (out,
+             "oracle (head trained with labels on the new modality): balanced accuracy %.4f, macro F1 %.4f, "
+             "kappa %.4f\n",
+             run->oracle_metrics->balanced_accuracy, run->oracle_metrics->f1_macro,
+             run->oracle_metrics->cohen_kappa);
 }
 
 /* ---- front-end helpers ---- */
@@ -1531,6 +1674,8 @@ bx_run_add_options (GOptionContext *context, BxRunOptions *opt, guint which)
     { "test-new-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->test_new_npy, "Test windows, new modality",
       "Y.npy" },
     { "test-labels", 0, 0, G_OPTION_ARG_FILENAME, &opt->test_labels, "Test labels", "L.npy" },
+    { "train-new-npy", 0, 0, G_OPTION_ARG_FILENAME, &opt->train_new_npy,
+      "Labelled new-modality windows for the oracle head (with --train-labels)", "Y.npy" },
     { "classes", 0, 0, G_OPTION_ARG_STRING, &opt->classes, "Class names in label order, comma separated",
       "A,B,..." },
     { "window", 0, 0, G_OPTION_ARG_DOUBLE, &opt->window_seconds,

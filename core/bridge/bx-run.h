@@ -54,6 +54,7 @@ typedef struct
   char *train_old_npy, *train_labels; /* head training (old modality + labels) */
   char *pair_old_npy, *pair_new_npy;  /* paired, unlabelled */
   char *test_new_npy, *test_labels;   /* evaluation (new modality + labels) */
+  char *train_new_npy;                /* oracle head training (new modality + train labels) */
   char *classes;                      /* "rest,task": class names, comma separated */
   double window_seconds;              /* recorded in the bridge file and label outputs */
 
@@ -85,6 +86,7 @@ typedef struct
   /* predict / evaluate */
   char *bridge;
   gboolean allow_mismatch;
+  gboolean oracle; /* also evaluate an oracle head trained with labels on the new modality */
 } BxRunOptions;
 
 void bx_run_options_init (BxRunOptions *opt);
@@ -116,6 +118,13 @@ gboolean bx_run_use_bridge (BxRun *run, const char *path, GError **error);
 gboolean bx_run_predict (BxRun *run, const char *input, const char *labels_out, GError **error);
 /* Metrics of the last prediction against the test labels. */
 gboolean bx_run_evaluate (BxRun *run, GError **error);
+/* The upper reference of the paper's tables: a linear head on the NEW
+ * model's pooled last layer, trained with the train role's labels on the new
+ * modality (which BioX-Bridge never sees), evaluated on the test windows.
+ * Same head training as stage 1. Manifest mode, or --train-new-npy with
+ * --train-labels and --test-new-npy with --test-labels. */
+gboolean bx_run_oracle (BxRun *run, GError **error);
+const BxMetrics *bx_run_get_oracle_metrics (const BxRun *run);
 
 const BxPairFeatures *bx_run_get_features (const BxRun *run);
 const BxPositionSearch *bx_run_get_search (const BxRun *run);
