@@ -89,6 +89,8 @@ typedef struct {
   GDestroyNotify result_free;
   char *title;
   BxViewHost *host;   /* weak: kept alive by the task's source object */
+  BxJobProgressFunc progress;   /* the extension's own, or NULL */
+  gpointer progress_data;
 } HostJob;
 
 static void
@@ -111,6 +113,8 @@ host_job_progress (const BxJobProgress *progress, gpointer user_data)
 
   if (iface->show_job_progress != NULL)
     iface->show_job_progress (hj->host, hj->title, progress);
+  if (hj->progress != NULL)
+    hj->progress (progress, hj->progress_data);
 }
 
 static gpointer
@@ -156,6 +160,16 @@ bx_view_host_run_job (BxViewHost *self, const char *title, BxHostJobFunc func, g
                       GDestroyNotify job_data_free, GDestroyNotify result_free, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data)
 {
+  bx_view_host_run_job_full (self, title, func, job_data, job_data_free, result_free, NULL, NULL, cancellable,
+                             callback, user_data);
+}
+
+void
+bx_view_host_run_job_full (BxViewHost *self, const char *title, BxHostJobFunc func, gpointer job_data,
+                           GDestroyNotify job_data_free, GDestroyNotify result_free, BxJobProgressFunc progress,
+                           gpointer progress_data, GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
   GTask *outer;
   GTask *inner;
   HostJob *hj;
@@ -174,6 +188,8 @@ bx_view_host_run_job (BxViewHost *self, const char *title, BxHostJobFunc func, g
   hj->result_free = result_free;
   hj->title = g_strdup (title);
   hj->host = self;
+  hj->progress = progress;
+  hj->progress_data = progress_data;
   g_task_set_task_data (inner, hj, host_job_free);
   g_task_set_return_on_cancel (inner, FALSE);
 

@@ -86,6 +86,13 @@ void bx_view_host_run_job (BxViewHost *self, const char *title, BxHostJobFunc fu
                            GDestroyNotify job_data_free, GDestroyNotify result_free, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data);
 gpointer bx_view_host_run_job_finish (BxViewHost *self, GAsyncResult *result, GError **error);
+/* Like bx_view_host_run_job, and every progress report (in the main context,
+ * after the host's own display) also goes to `progress` — e.g. a plugin's
+ * live loss curve. `progress_data` must stay alive until `callback` ran. */
+void bx_view_host_run_job_full (BxViewHost *self, const char *title, BxHostJobFunc func, gpointer job_data,
+                                GDestroyNotify job_data_free, GDestroyNotify result_free,
+                                BxJobProgressFunc progress, gpointer progress_data, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
 
 /* ---- BxViewExtension: what a plugin implements ---- */
 
