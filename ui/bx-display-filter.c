@@ -80,7 +80,7 @@ bx_display_filter_is_active (const BxDisplayFilter *filter)
 }
 
 void
-bx_display_filter_apply (const BxDisplayFilter *filter, double sample_rate, float *samples, gsize n)
+bx_display_filter_run (const BxDisplayFilter *filter, double sample_rate, float *samples, gsize n)
 {
   double nyquist = sample_rate / 2;
   Biquad sections[3];

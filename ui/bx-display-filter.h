@@ -5,9 +5,11 @@
  * waves do not shift against the clock ruler and across channels). The data
  * on disk and everything passed to plugins stay unfiltered.
  *
- * This is a small interface on purpose: the biquads are designed here until
- * core/dsp offers SOS designs, and only bx_display_filter_apply() needs to
- * change when it does.
+ * This is a small interface on purpose: the biquads are designed here, and
+ * only bx_display_filter_run() would change to use core/dsp's SOS designs.
+ * (core/dsp/bx-filter.h has its own BxDisplayFilter and
+ * bx_display_filter_apply(): no function here may share a name with those, or
+ * a binary that links both clashes.)
  */
 #pragma once
 
@@ -25,7 +27,7 @@ gboolean bx_display_filter_is_active (const BxDisplayFilter *filter);
 
 /* Filters `n` samples at `sample_rate` Hz in place. Cut-offs at or above
  * Nyquist are skipped. */
-void bx_display_filter_apply (const BxDisplayFilter *filter, double sample_rate, float *samples, gsize n);
+void bx_display_filter_run (const BxDisplayFilter *filter, double sample_rate, float *samples, gsize n);
 
 /* Samples to read on each side of a drawn span so the filter has settled
  * (about three time constants of the lowest cut-off), at most `max`. */

@@ -663,7 +663,7 @@ ensure_raw (BxSignalView *self, Trace *t, gint64 first, gint64 last)
   t->raw_first = want_first;
   t->raw_n = want_last - want_first;
   if (filtered)
-    bx_display_filter_apply (&self->filter, t->sample_rate, t->raw, (gsize) t->raw_n);
+    bx_display_filter_run (&self->filter, t->sample_rate, t->raw, (gsize) t->raw_n);
   return TRUE;
 }
 

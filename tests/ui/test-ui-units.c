@@ -150,13 +150,13 @@ test_display_filters (void)
 
   /* Notch: 50 Hz down by > 20 dB in the middle, 5 Hz within 1%. */
   memcpy (y, x, n * sizeof (float));
-  bx_display_filter_apply (&notch, rate, y, n);
+  bx_display_filter_run (&notch, rate, y, n);
   g_assert_cmpfloat (amplitude_at (y + n / 4, n / 2, 50, rate), <, 1.0);
   g_assert_cmpfloat (fabs (amplitude_at (y + n / 4, n / 2, 5, rate) - 10), <, 0.1);
 
   /* High-pass removes the 100 µV offset; low-pass 15 Hz removes 50 Hz but keeps 5 Hz. */
   memcpy (y, x, n * sizeof (float));
-  bx_display_filter_apply (&hp, rate, y, n);
+  bx_display_filter_run (&hp, rate, y, n);
   {
     double mean = 0;
 
@@ -166,13 +166,13 @@ test_display_filters (void)
     g_assert_cmpfloat (fabs (mean), <, 1.0);
   }
   memcpy (y, x, n * sizeof (float));
-  bx_display_filter_apply (&lp, rate, y, n);
+  bx_display_filter_run (&lp, rate, y, n);
   g_assert_cmpfloat (amplitude_at (y + n / 4, n / 2, 50, rate), <, 0.2);
   /* Zero-phase Butterworth (applied twice): |H(5 Hz)|² at 15 Hz cut-off ≈ 0.988. */
   g_assert_cmpfloat (fabs (amplitude_at (y + n / 4, n / 2, 5, rate) - 10 * 0.988), <, 0.1);
 
   memcpy (y, x, n * sizeof (float));
-  bx_display_filter_apply (&off, rate, y, n);
+  bx_display_filter_run (&off, rate, y, n);
   g_assert_cmpmem (x, n * sizeof (float), y, n * sizeof (float));
   g_assert_null (bx_display_filter_describe (&off));
   text = bx_display_filter_describe (&notch);
