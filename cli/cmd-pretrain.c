@@ -1,6 +1,7 @@
-/* cmd-pretrain.c — `bioxbridge-cli pretrain`: self-supervised masked-patch
- * pretraining of a compact encoder (core/models/bx-compact.h) on recordings
- * and synthetic nights. Every epoch writes a resumable checkpoint
+/* cmd-pretrain.c — `bioxbridge-cli pretrain`: self-supervised pretraining of
+ * a compact encoder (core/models/bx-compact.h) on recordings and synthetic
+ * nights, by masked-patch sample reconstruction (--objective samples) or
+ * per-patch log band-power prediction (--objective spectrum). Every epoch writes a resumable checkpoint
  * (<output>.ckpt, atomically); the end writes the encoder alone to -o. */
 #include "config.h"
 
@@ -15,10 +16,12 @@ int bx_cmd_pretrain (int argc, char **argv);
 int
 bx_cmd_pretrain (int argc, char **argv)
 {
-  g_autofree char *modality = NULL, *output = NULL, *resume = NULL;
+  g_autofree char *modality = NULL, *output = NULL, *resume = NULL, *objective = NULL, *objective_text = NULL;
   g_auto (GStrv) data = NULL, exclude = NULL;
   int epochs = 10, steps = 50, batch = 16, channels = 0, seconds = 0, threads = 1, warmup = 200;
-  double lr = 5e-4, wd = 0.05, mask_ratio = 0.5, synth_hours = 1.0;
+  double lr = 5e-4, wd = 0.05, mask_ratio = 0.5, synth_hours = 1.0, target_s = 2.0;
+  int bands = 16;
+  BxCompactObjective obj = { .kind = BX_COMPACT_OBJECTIVE_SAMPLES };
   gint64 seed = 1;
   gboolean quiet = FALSE;
   g_autoptr (GOptionContext) context = NULL;
@@ -56,8 +59,15 @@ bx_cmd_pretrain (int argc, char **argv)
       { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "AdamW learning rate (default 5e-4)", "LR" },
       { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Linear learning-rate warm-up steps (default 200)", "N" },
       { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "AdamW weight decay (default 0.05)", "WD" },
-      { "mask-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &mask_ratio, "Fraction of patches masked (default 0.5)",
-        "R" },
+      { "mask-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &mask_ratio,
+        "Fraction of patches masked (default 0.5; spectrum allows 0)", "R" },
+      { "objective", 0, 0, G_OPTION_ARG_STRING, &objective,
+        "samples (masked-patch reconstruction, default) or spectrum (log band powers of every patch)",
+        "OBJ" },
+      { "target-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &target_s,
+        "spectrum: periodogram length centred on each patch (default 2)", "S" },
+      { "bands", 0, 0, G_OPTION_ARG_INT, &bands, "spectrum: log-spaced bands 0.5 Hz-Nyquist (default 16)",
+        "N" },
       { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of init, masks and windows (default 1)", "S" },
       { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (default 1)", "T" },
       { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only errors", NULL },
@@ -75,9 +85,24 @@ bx_cmd_pretrain (int argc, char **argv)
                         modality ? modality : "nothing");
   if (output == NULL)
     return bx_cli_fail (BX_EXIT_USAGE, "pretrain: an output file is required (-o model.safetensors)");
-  if (epochs < 1 || steps < 1 || batch < 1 || warmup < 1 || mask_ratio <= 0.0 || mask_ratio >= 1.0
-      || lr <= 0.0 || seed < 0 || synth_hours < 0.0)
-    return bx_cli_fail (BX_EXIT_USAGE, "pretrain: need --epochs, --steps, --batch, --warmup ≥ 1, 0 < "
+  if (objective == NULL || g_strcmp0 (objective, "samples") == 0)
+    obj.kind = BX_COMPACT_OBJECTIVE_SAMPLES;
+  else if (g_strcmp0 (objective, "spectrum") == 0)
+    {
+      obj.kind = BX_COMPACT_OBJECTIVE_SPECTRUM;
+      obj.target_seconds = target_s;
+      obj.n_bands = bands;
+    }
+  else
+    return bx_cli_fail (BX_EXIT_USAGE, "pretrain: --objective must be samples or spectrum (got %s)",
+                        objective);
+  objective_text = bx_compact_objective_describe (&obj);
+  /* only the spectral objective has a target for unmasked patches */
+  if (mask_ratio <= 0.0 && obj.kind == BX_COMPACT_OBJECTIVE_SAMPLES)
+    return bx_cli_fail (BX_EXIT_USAGE, "pretrain: --mask-ratio must be > 0 with --objective samples");
+  if (epochs < 1 || steps < 1 || batch < 1 || warmup < 1 || mask_ratio < 0.0 || mask_ratio >= 1.0 || lr <= 0.0
+      || seed < 0 || synth_hours < 0.0)
+    return bx_cli_fail (BX_EXIT_USAGE, "pretrain: need --epochs, --steps, --batch, --warmup ≥ 1, 0 ≤ "
                                        "--mask-ratio < 1, --lr > 0, --seed ≥ 0, "
                                        "--synthetic-hours ≥ 0");
   if (channels == 0)
@@ -134,7 +159,9 @@ bx_cmd_pretrain (int argc, char **argv)
                               cfg.modality);
         cfg = rc;
       }
-      trainer = bx_compact_trainer_new (model, (guint64)seed);
+      trainer = bx_compact_trainer_new_objective (model, (guint64)seed, &obj, &error);
+      if (trainer == NULL)
+        return bx_cli_fail_error (error, FALSE);
       if (!bx_compact_trainer_resume (trainer, resume, &error))
         return bx_cli_fail_error (error, TRUE);
       first_epoch = (int)(bx_compact_trainer_get_step (trainer) / steps);
@@ -147,7 +174,9 @@ bx_cmd_pretrain (int argc, char **argv)
       model = bx_compact_model_new (&cfg, (guint64)seed, &error);
       if (model == NULL)
         return bx_cli_fail_error (error, FALSE);
-      trainer = bx_compact_trainer_new (model, (guint64)seed);
+      trainer = bx_compact_trainer_new_objective (model, (guint64)seed, &obj, &error);
+      if (trainer == NULL)
+        return bx_cli_fail_error (error, FALSE);
     }
   if (!quiet)
     printf ("model: %s, %" G_GUINT64_FORMAT " parameters\n", bx_model_get_config (model),
@@ -186,7 +215,7 @@ bx_cmd_pretrain (int argc, char **argv)
       {
         g_autofree char *ep = g_strdup_printf ("%d", epoch + 1);
         g_autofree char *el = g_strdup_printf ("%.6f", eval_loss);
-        const char *meta[] = { "epoch", ep, "eval_loss", el, NULL };
+        const char *meta[] = { "epoch", ep, "eval_loss", el, "objective", objective_text, NULL };
         if (!bx_compact_save (model, trainer, TRUE, ckpt, meta, &error))
           return bx_cli_fail_error (error, FALSE);
       }
@@ -200,17 +229,10 @@ bx_cmd_pretrain (int argc, char **argv)
     g_autofree char *el = g_strdup_printf ("%.6f", eval_loss);
     g_autofree char *win_s = g_strdup_printf ("%d x %d s", channels, seconds);
     g_autofree char *st = g_strdup_printf ("%" G_GINT64_FORMAT, bx_compact_trainer_get_step (trainer));
-    const char *meta[] = { "epochs",
-                           ep,
-                           "eval_loss",
-                           el,
-                           "window",
-                           win_s,
-                           "pretrain_steps",
-                           st,
-                           "objective",
-                           "masked-patch reconstruction (MSE on per-patch z-scored samples)",
-                           NULL };
+    g_autofree char *mr = g_strdup_printf ("%g", mask_ratio);
+    const char *meta[]
+        = { "epochs", ep,          "eval_loss",    el,           "window", win_s, "pretrain_steps",
+            st,       "objective", objective_text, "mask_ratio", mr,       NULL };
     if (!bx_compact_save (model, trainer, FALSE, output, meta, &error))
       return bx_cli_fail_error (error, FALSE);
   }

@@ -538,6 +538,8 @@ typedef struct
   BlockW *gblocks;
   float *g_pw, *g_pb, *g_cls, *g_chan, *g_time, *g_mask;
   float *mask_token, *dec_w, *dec_b, *g_dec_w, *g_dec_b;
+  BxCompactObjective obj;
+  int n_out; /* decoder rows: P (samples) or bands (spectrum) */
   /* last forward */
   int batch, C, N, T;
   const float *x;
@@ -603,17 +605,169 @@ grad_get (void *owner, const char *name)
   return p ? p->grad : NULL;
 }
 
+/* ---- spectral targets ---- */
+
+/* Bin ranges [lo[j], hi[j]) of K log-spaced bands from 0.5 Hz to Nyquist in
+ * a W-sample periodogram at `rate` (bin k = k·rate/W Hz); every band gets at
+ * least one bin, so FALSE when there are fewer than K bins in that range. */
+static gboolean
+spectrum_bands (int rate, int W, int K, int *lo, int *hi)
+{
+  const double f0 = 0.5, f1 = rate / 2.0;
+  int kmax = W / 2, k0 = MAX (1, (int)ceil (f0 * W / rate - 1e-9)), prev = k0;
+
+  if (K < 1 || kmax + 1 - k0 < K)
+    return FALSE;
+  for (int j = 0; j < K; j++)
+    {
+      int e = (int)lround (f0 * pow (f1 / f0, (double)(j + 1) / K) * W / rate);
+      e = MAX (e, prev + 1);
+      e = MIN (e, kmax + 1 - (K - 1 - j));
+      if (j == K - 1)
+        e = kmax + 1;
+      lo[j] = prev;
+      hi[j] = e;
+      prev = e;
+    }
+  return TRUE;
+}
+
+/* Periodogram length (samples) for windows of S samples: target_seconds at
+ * `rate`, at most the window; 0 with an error when the bands do not fit. */
+static int
+spectrum_length (const BxCompactObjective *obj, int rate, int patch, int S, int *lo, int *hi, GError **error)
+{
+  int W = (int)lround (obj->target_seconds * rate);
+
+  W = MIN (W, S);
+  if (obj->n_bands < 1 || obj->n_bands > 64 || W < patch || !spectrum_bands (rate, W, obj->n_bands, lo, hi))
+    {
+      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_CONFIG,
+                   "spectral targets: %d bands (1 … 64) need more frequency bins between 0.5 Hz and %d Hz "
+                   "than a %.2f-s periodogram has (%d samples at %d Hz, window %d, patch %d)",
+                   obj->n_bands, rate / 2, (double)W / rate, W, rate, S, patch);
+      return 0;
+    }
+  return W;
+}
+
+gboolean
+bx_compact_spectrum_targets (const BxCompactObjective *obj, int rate, int patch, int batch, int n_channels,
+                             int n_samples, const float *prepared, float *out, GError **error)
+{
+  int lo[64], hi[64], K = obj->n_bands, N = n_samples / patch;
+  int W = spectrum_length (obj, rate, patch, n_samples, lo, hi, error), kmax;
+  g_autofree float *cs = NULL, *sn = NULL, *win = NULL;
+  g_autofree double *pw = NULL;
+  double norm = 0.0;
+
+  if (W == 0)
+    return FALSE;
+  kmax = W / 2;
+  /* periodic Hann and the DFT rows of the bins in use: (kmax + 1, W) */
+  win = g_new (float, W);
+  for (int i = 0; i < W; i++)
+    {
+      win[i] = (float)(0.5 - 0.5 * cos (2.0 * G_PI * i / W));
+      norm += (double)win[i] * win[i];
+    }
+  cs = g_new0 (float, (gsize)(kmax + 1) * W);
+  sn = g_new0 (float, (gsize)(kmax + 1) * W);
+  for (int k = lo[0]; k <= kmax; k++)
+    for (int i = 0; i < W; i++)
+      {
+        /* (k·i) mod W keeps the phase argument exact for long windows */
+        double a = 2.0 * G_PI * (double)(((gint64)k * i) % W) / W;
+        cs[(gsize)k * W + i] = (float)cos (a) * win[i];
+        sn[(gsize)k * W + i] = (float)sin (a) * win[i];
+      }
+  pw = g_new (double, kmax + 1);
+  for (gsize r = 0; r < (gsize)batch * n_channels; r++)
+    {
+      const float *x = prepared + r * n_samples;
+      for (int n = 0; n < N; n++)
+        {
+          /* the periodogram window centred on patch n, shifted to stay inside the input */
+          int start = CLAMP (n * patch + patch / 2 - W / 2, 0, n_samples - W);
+          const float *seg = x + start;
+          float *o = out + (r * N + n) * K;
+          for (int k = lo[0]; k <= kmax; k++)
+            {
+              const float *ck = cs + (gsize)k * W, *sk = sn + (gsize)k * W;
+              double re = 0.0, im = 0.0;
+              for (int i = 0; i < W; i++)
+                {
+                  re += ck[i] * seg[i];
+                  im += sk[i] * seg[i];
+                }
+              /* |X_k|² / Σ w²: 1 on average for unit-variance white noise */
+              pw[k] = (re * re + im * im) / norm;
+            }
+          for (int j = 0; j < K; j++)
+            {
+              double p = 0.0;
+              for (int k = lo[j]; k < hi[j]; k++)
+                p += pw[k];
+              /* the floor keeps empty bands (above a recording's low-pass) from dominating the loss */
+              o[j] = (float)log (p / (hi[j] - lo[j]) + 1e-3);
+            }
+        }
+    }
+  return TRUE;
+}
+
+char *
+bx_compact_objective_describe (const BxCompactObjective *obj)
+{
+  if (obj == NULL || obj->kind == BX_COMPACT_OBJECTIVE_SAMPLES)
+    return g_strdup ("masked-patch reconstruction (MSE on per-patch z-scored samples)");
+  return g_strdup_printf ("spectral (MSE on the batch-standardised log power of every patch in %d log-spaced "
+                          "bands 0.5 Hz-Nyquist of a %.3g-s Hann periodogram centred on the patch; masked "
+                          "patches predicted from context)",
+                          obj->n_bands, obj->target_seconds);
+}
+
 BxCompactTrainer *
 bx_compact_trainer_new (BxModel *model, guint64 seed)
 {
-  BxCompactTrainer *t = g_new0 (BxCompactTrainer, 1);
-  TrainNN *nn = g_new0 (TrainNN, 1);
-  Compact *c = model->impl;
-  GPtrArray *layout = bx_compact_param_layout (&c->cfg);
-  int D = c->cfg.dim, P = c->cfg.patch;
+  const BxCompactObjective samples = { .kind = BX_COMPACT_OBJECTIVE_SAMPLES };
+
+  return bx_compact_trainer_new_objective (model, seed, &samples, NULL);
+}
+
+BxCompactTrainer *
+bx_compact_trainer_new_objective (BxModel *model, guint64 seed, const BxCompactObjective *obj, GError **error)
+{
+  BxCompactTrainer *t;
+  TrainNN *nn;
+  Compact *c;
+  GPtrArray *layout;
+  int D, P, n_out;
   BxRng init;
 
   g_return_val_if_fail (model->family == BX_MODEL_FAMILY_COMPACT, NULL);
+  c = model->impl;
+  D = c->cfg.dim;
+  P = c->cfg.patch;
+  n_out = P;
+  if (obj->kind == BX_COMPACT_OBJECTIVE_SPECTRUM)
+    {
+      int lo[64], hi[64];
+      /* judged for the longest window the model takes */
+      if (spectrum_length (obj, c->cfg.rate, P, P * c->cfg.max_patches, lo, hi, error) == 0)
+        return NULL;
+      n_out = obj->n_bands;
+    }
+  else if (obj->kind != BX_COMPACT_OBJECTIVE_SAMPLES)
+    {
+      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_CONFIG, "unknown compact objective %d", obj->kind);
+      return NULL;
+    }
+  t = g_new0 (BxCompactTrainer, 1);
+  nn = g_new0 (TrainNN, 1);
+  nn->obj = *obj;
+  nn->n_out = n_out;
+  layout = bx_compact_param_layout (&c->cfg);
   t->model = model;
   t->nn = nn;
   t->params = g_ptr_array_new_with_free_func (cparam_free);
@@ -626,9 +780,10 @@ bx_compact_trainer_new (BxModel *model, guint64 seed)
   bx_rng_init (&init, (seed ? seed : 2510) ^ 0x9e3779b97f4a7c15ull);
   {
     BxCompactParam *mt = cparam_add (t, "mask_token", 1, (const gint64[]){ D }, g_new (float, D), TRUE);
-    BxCompactParam *dw
-        = cparam_add (t, "decoder.weight", 2, (const gint64[]){ P, D }, g_new (float, (gsize)P *D), TRUE);
-    BxCompactParam *db = cparam_add (t, "decoder.bias", 1, (const gint64[]){ P }, g_new0 (float, P), TRUE);
+    BxCompactParam *dw = cparam_add (t, "decoder.weight", 2, (const gint64[]){ n_out, D },
+                                     g_new (float, (gsize)n_out *D), TRUE);
+    BxCompactParam *db
+        = cparam_add (t, "decoder.bias", 1, (const gint64[]){ n_out }, g_new0 (float, n_out), TRUE);
     init_param (&init, mt->name, mt->data, mt->numel);
     init_param (&init, dw->name, dw->data, dw->numel);
     nn->mask_token = mt->data;
@@ -815,7 +970,7 @@ draw_mask (BxRng *rng, guint8 *mask, int B, int CN, double ratio)
 {
   int k = (int)lround (ratio * CN), *idx = g_new (int, CN);
 
-  k = CLAMP (k, 1, CN);
+  k = CLAMP (k, ratio > 0.0 ? 1 : 0, CN);
   for (int b = 0; b < B; b++)
     {
       guint8 *m = mask + (gsize)b * CN;
@@ -833,7 +988,60 @@ draw_mask (BxRng *rng, guint8 *mask, int B, int CN, double ratio)
   g_free (idx);
 }
 
-/* Forward + masked MSE; with `grad`, backward too. */
+/* SPECTRUM objective on the forward's last block: MSE of the decoder's
+ * (B·C·N, K) prediction against the batch-standardised log band powers of
+ * every patch; with `grad`, backward too. */
+static float
+spectrum_loss (BxCompactTrainer *t, int B, int C, int S, const float *x, const float *last, gboolean grad,
+               GError **error)
+{
+  TrainNN *nn = t->nn;
+  Compact *c = t->model->impl;
+  int D = c->cfg.dim, P = c->cfg.patch, N = S / P, CN = C * N, T = 1 + CN, K = nn->n_out;
+  gsize rows = (gsize)B * CN;
+  float *pred = bx_arena_alloc_floats (nn->arena, rows * K), *dpred, *dlast;
+  float *tgt = bx_arena_alloc_floats (nn->arena, rows * K);
+  double sum = 0.0;
+
+  if (!bx_compact_spectrum_targets (&nn->obj, c->cfg.rate, P, B, C, S, x, tgt, error))
+    return NAN;
+  /* standardise each band over the batch: the loss reads like the samples
+   * objective's (1.0 = no better than the batch mean) and low-power bands
+   * weigh as much as the dominant ones */
+  for (int j = 0; j < K; j++)
+    {
+      double mean = 0.0, var = 0.0, sd;
+      for (gsize r = 0; r < rows; r++)
+        mean += tgt[r * K + j];
+      mean /= (double)rows;
+      for (gsize r = 0; r < rows; r++)
+        var += (tgt[r * K + j] - mean) * (tgt[r * K + j] - mean);
+      sd = sqrt (var / (double)rows) + 1e-3;
+      for (gsize r = 0; r < rows; r++)
+        tgt[r * K + j] = (float)((tgt[r * K + j] - mean) / sd);
+    }
+  dpred = bx_arena_alloc_floats (nn->arena, rows * K);
+  for (int b = 0; b < B; b++)
+    bx_linear_forward (pred + (gsize)b * CN * K, last + ((gsize)b * T + 1) * D, nn->dec_w, nn->dec_b, CN, D,
+                       K);
+  for (gsize i = 0; i < rows * K; i++)
+    {
+      double diff = (double)pred[i] - tgt[i];
+      sum += diff * diff;
+      dpred[i] = (float)(2.0 * diff / ((double)rows * K));
+    }
+  if (grad)
+    {
+      dlast = bx_arena_alloc_zeros (nn->arena, (gsize)B * T * D);
+      for (int b = 0; b < B; b++)
+        bx_linear_backward (dlast + ((gsize)b * T + 1) * D, nn->g_dec_w, nn->g_dec_b,
+                            dpred + (gsize)b * CN * K, last + ((gsize)b * T + 1) * D, nn->dec_w, CN, D, K);
+      bx_compact_trainer_backward (t, dlast);
+    }
+  return (float)(sum / ((double)rows * K));
+}
+
+/* Forward + the objective's loss (samples: masked MSE); with `grad`, backward too. */
 static float
 pretrain_loss (BxCompactTrainer *t, int B, int C, int S, const float *x, const guint8 *mask, gboolean grad,
                GError **error)
@@ -848,6 +1056,8 @@ pretrain_loss (BxCompactTrainer *t, int B, int C, int S, const float *x, const g
 
   if (last == NULL)
     return NAN;
+  if (nn->obj.kind == BX_COMPACT_OBJECTIVE_SPECTRUM)
+    return spectrum_loss (t, B, C, S, x, last, grad, error);
   pred = bx_arena_alloc_floats (nn->arena, (gsize)B * CN * P);
   dpred = bx_arena_alloc_zeros (nn->arena, (gsize)B * CN * P);
   for (int b = 0; b < B; b++)
@@ -855,6 +1065,12 @@ pretrain_loss (BxCompactTrainer *t, int B, int C, int S, const float *x, const g
                        P);
   for (gsize r = 0; r < (gsize)B * CN; r++)
     n_masked += mask[r] != 0;
+  if (n_masked == 0)
+    {
+      g_set_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_INPUT,
+                   "masked-patch reconstruction needs a mask ratio > 0");
+      return NAN;
+    }
   for (gsize r = 0; r < (gsize)B * CN; r++)
     {
       const float *p = x + r * P, *y = pred + r * P;

@@ -14,8 +14,9 @@
  *     x1 = x + proj(MHA(LN1(x)·W_qkvᵀ + b_qkv)),  y = x1 + fc2(GELU(fc1(LN2(x1))))
  *     heads H, head dim D/H, MLP 4·D, LayerNorm eps 1e-5, exact GELU
  *   pooled feature = mean over all T tokens (CLS included), like LaBraM.
- * Pretraining head: pred = h_L[1:] · W_decᵀ + b_dec (C·N, P), decoder.weight
- * (P, D); MSE against each masked patch z-scored over its own P samples.
+ * Pretraining head: pred = h_L[1:] · W_decᵀ + b_dec (C·N, K), decoder.weight
+ * (K, D); K = P for masked-sample reconstruction, K = bands for spectral
+ * targets (BxCompactObjective).
  *
  * Checkpoints are safetensors whose __metadata__ holds "format" =
  * "bioxbridge-compact", "modality", "rate", "patch", "dim", "depth",
@@ -56,10 +57,49 @@ void bx_compact_normalize (float *x, gsize rows, gsize n);
 
 typedef struct _BxCompactTrainer BxCompactTrainer;
 
+/* What the pretraining head predicts from the last block's patch tokens.
+ *   SAMPLES: each masked patch's P samples z-scored over the patch; loss =
+ *     MSE over masked patches (1.0 ≈ predicting zeros); decoder (P, D).
+ *   SPECTRUM: for every patch (masked ones from their context, visible ones
+ *     from themselves), the log power in `n_bands` log-spaced bands from
+ *     0.5 Hz to Nyquist of a Hann periodogram over `target_seconds` of the
+ *     channel centred on the patch (clipped to the window), each band
+ *     standardised over the batch; loss = MSE over every patch and band
+ *     (1.0 ≈ predicting the batch mean); decoder (n_bands, D). Frequency
+ *     content is what sleep / mental-state labels depend on, so this trains
+ *     the tokens (and their mean, the pooled feature) to carry it, like
+ *     LaBraM's tokenizer predicting each patch's Fourier amplitude. */
+typedef enum
+{
+  BX_COMPACT_OBJECTIVE_SAMPLES,
+  BX_COMPACT_OBJECTIVE_SPECTRUM,
+} BxCompactObjectiveKind;
+
+typedef struct
+{
+  BxCompactObjectiveKind kind;
+  double target_seconds; /* SPECTRUM: periodogram length, s (≥ 2 patches) */
+  int n_bands;           /* SPECTRUM: 1 … 64 */
+} BxCompactObjective;
+
 /* Holds the gradients, the pretraining head (mask_token, decoder, own
  * deterministic init from `seed`) and AdamW moments for every parameter.
- * `model` must outlive the trainer; the trainer updates its weights. */
+ * `model` must outlive the trainer; the trainer updates its weights.
+ * bx_compact_trainer_new uses the SAMPLES objective. */
 BxCompactTrainer *bx_compact_trainer_new (BxModel *model, guint64 seed);
+/* NULL with an error when the objective does not fit the model (too many
+ * bands for the frequency resolution of target_seconds at the model rate). */
+BxCompactTrainer *bx_compact_trainer_new_objective (BxModel *model, guint64 seed,
+                                                    const BxCompactObjective *obj, GError **error);
+/* A one-line description of the objective (g_free), for file metadata. */
+char *bx_compact_objective_describe (const BxCompactObjective *obj);
+/* SPECTRUM targets (B·C·N, n_bands) of prepared windows (B, C, S) before the
+ * per-band standardisation: log(mean periodogram power in the band + 1e-3),
+ * where unit-variance white noise has power 1. FALSE with an error when
+ * the objective does not fit (rate, patch, S). */
+gboolean bx_compact_spectrum_targets (const BxCompactObjective *obj, int rate, int patch, int batch,
+                                      int n_channels, int n_samples, const float *prepared, float *out,
+                                      GError **error);
 void bx_compact_trainer_free (BxCompactTrainer *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BxCompactTrainer, bx_compact_trainer_free)
 
@@ -75,10 +115,10 @@ void bx_compact_trainer_zero_grad (BxCompactTrainer *t);
 /* Gradient of a parameter by name (model keys, "mask_token", "decoder.weight"…), NULL if unknown. */
 const float *bx_compact_trainer_grad (const BxCompactTrainer *t, const char *name, gsize *numel);
 
-/* One masked-reconstruction step: draws a mask of round(ratio · C·N) patches
- * per sample from the trainer's RNG, forward, loss, backward and (when
- * `update`) one AdamW step. Returns the loss (mean squared error over masked
- * patch samples; 1.0 ≈ predicting zeros). */
+/* One pretraining step: draws a mask of round(ratio · C·N) patches per
+ * sample from the trainer's RNG (at least 1 when ratio > 0; SPECTRUM allows
+ * ratio 0), forward, the objective's loss, backward and (when `update`) one
+ * AdamW step. Returns the loss (see BxCompactObjective). */
 float bx_compact_pretrain_step (BxCompactTrainer *t, int batch, int n_channels, int n_samples,
                                 const float *prepared, double mask_ratio, float lr, float weight_decay,
                                 gboolean update, GError **error);

@@ -1,6 +1,7 @@
 /* test-compact.c — the compact encoder family (core/models/bx-compact.h):
  * forward, input and weight gradients against a plain-torch reference
- * (tests/reference/compact_fixtures.py), pretraining loss decrease, save →
+ * (tests/reference/compact_fixtures.py), pretraining loss decrease (sample
+ * and spectral objectives, spectral targets and their gradient), save →
  * load → identical outputs, resume, clear errors, and the committed models. */
 #include "config.h"
 
@@ -216,6 +217,117 @@ test_pretrain_loss_decreases (void)
   g_assert_cmpfloat (before, >, 0.8);
   g_assert_cmpfloat (after, <, 0.93 * before);
   g_assert_cmpint (bx_compact_trainer_get_step (t), ==, 40);
+}
+
+/* Spectral targets: a 10-Hz sine peaks in the band holding 10 Hz for every
+ * patch; white noise has power 1 per bin on average;
+ * more bands than frequency bins is refused. */
+static void
+test_spectrum_targets (void)
+{
+  const BxCompactObjective obj
+      = { .kind = BX_COMPACT_OBJECTIVE_SPECTRUM, .target_seconds = 2.0, .n_bands = 16 };
+  const BxCompactObjective too_many
+      = { .kind = BX_COMPACT_OBJECTIVE_SPECTRUM, .target_seconds = 0.5, .n_bands = 40 };
+  int rate = 100, P = 50, S = 400, N = S / P, K = obj.n_bands;
+  g_autofree float *x = g_new (float, 2 * S), *out = g_new (float, (gsize)2 * N * K);
+  g_autoptr (GRand) r = g_rand_new_with_seed (4);
+  g_autoptr (GError) error = NULL;
+  double noise_mean = 0.0;
+  int peak_band = -1;
+
+  for (int i = 0; i < S; i++)
+    {
+      x[i] = (float)sin (2 * G_PI * 10.0 * i / rate);
+      /* uniform(−√3, √3): unit variance */
+      x[S + i] = (float)g_rand_double_range (r, -sqrt (3.0), sqrt (3.0));
+    }
+  bx_compact_normalize (x, 2, S);
+  g_assert_true (bx_compact_spectrum_targets (&obj, rate, P, 1, 2, S, x, out, &error));
+  g_assert_no_error (error);
+  for (int n = 0; n < N; n++)
+    {
+      const float *o = out + (gsize)n * K;
+      int best = 0;
+      for (int j = 1; j < K; j++)
+        if (o[j] > o[best])
+          best = j;
+      /* 16 log-spaced bands 0.5–50 Hz: 10 Hz lies in band 10 ([8.9, 11.9) Hz → bins 18–23 of 0.5 Hz) */
+      if (peak_band < 0)
+        peak_band = best;
+      g_assert_cmpint (best, ==, peak_band);
+      g_assert_cmpfloat (o[best], >, o[0] + 5.0);
+    }
+  g_assert_cmpint (peak_band, ==, 10);
+  /* mean power, not mean log power (E log of a χ²₂/2 bin is −0.58) */
+  for (gsize i = (gsize)N * K; i < (gsize)2 * N * K; i++)
+    noise_mean += (exp (out[i]) - 1e-3) / ((double)N * K);
+  g_test_message ("mean band power of unit white noise %.3f", noise_mean);
+  g_assert_cmpfloat (fabs (noise_mean - 1.0), <, 0.3);
+  g_assert_false (bx_compact_spectrum_targets (&too_many, rate, P, 1, 2, S, x, out, &error));
+  g_assert_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_CONFIG);
+}
+
+/* Spectral objective: decoder shape (bands, D), loss gradient against
+ * central differences (mask ratio 0 makes the loss deterministic), and the
+ * loss falls on windows whose frequency varies. */
+static void
+test_spectrum_pretrain (void)
+{
+  BxCompactConfig c = small_config ();
+  const BxCompactObjective obj
+      = { .kind = BX_COMPACT_OBJECTIVE_SPECTRUM, .target_seconds = 1.0, .n_bands = 8 };
+  const BxCompactObjective bad
+      = { .kind = BX_COMPACT_OBJECTIVE_SPECTRUM, .target_seconds = 0.1, .n_bands = 8 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxModel) m = bx_compact_model_new (&c, 6, &error);
+  g_autoptr (BxCompactTrainer) t = NULL;
+  int B = 8, C = 2, S = 200;
+  g_autofree float *ev = g_new (float, (gsize)B *C *S);
+  const char *names[] = { "decoder.bias", "patch_embed.weight", "blocks.1.mlp.fc2.bias" };
+  gsize numel = 0;
+  float before, after;
+
+  g_assert_no_error (error);
+  g_assert_null (bx_compact_trainer_new_objective (m, 6, &bad, &error));
+  g_assert_error (error, BX_MODEL_ERROR, BX_MODEL_ERROR_CONFIG);
+  g_clear_error (&error);
+  t = bx_compact_trainer_new_objective (m, 6, &obj, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (bx_compact_trainer_grad (t, "decoder.weight", &numel));
+  g_assert_cmpuint (numel, ==, (gsize)obj.n_bands * c.dim);
+  synthetic_windows (ev, B, C, S, 77);
+  g_assert_false (isnan (bx_compact_pretrain_step (t, B, C, S, ev, 0.0, 0.0f, 0.0f, FALSE, &error)));
+  for (gsize k = 0; k < G_N_ELEMENTS (names); k++)
+    {
+      BxCompactParam *p = bx_compact_trainer_find (t, names[k]);
+      gsize j = 0;
+      float keep, eps = 2e-2f;
+      /* the entry with the largest gradient, so the difference stands well above float rounding */
+      for (gsize i = 1; i < p->numel; i++)
+        if (fabsf (p->grad[i]) > fabsf (p->grad[j]))
+          j = i;
+      keep = p->data[j];
+      double g = p->grad[j], fd;
+      float lp, lm;
+      p->data[j] = keep + eps;
+      lp = bx_compact_pretrain_eval (t, B, C, S, ev, 0.0, 1, &error);
+      p->data[j] = keep - eps;
+      lm = bx_compact_pretrain_eval (t, B, C, S, ev, 0.0, 1, &error);
+      p->data[j] = keep;
+      fd = ((double)lp - lm) / (2.0 * eps);
+      g_test_message ("%s[%zu]: analytic %.5g, central difference %.5g", names[k], j, g, fd);
+      g_assert_cmpfloat (fabs (g), >, 1e-5);
+      g_assert_cmpfloat (fabs (g - fd), <=, 0.05 * fabs (fd) + 1e-6);
+    }
+  before = bx_compact_pretrain_eval (t, B, C, S, ev, 0.25, 1, &error);
+  for (int step = 0; step < 40; step++)
+    g_assert_false (isnan (bx_compact_pretrain_step (t, B, C, S, ev, 0.25, 3e-3f, 0.05f, TRUE, &error)));
+  after = bx_compact_pretrain_eval (t, B, C, S, ev, 0.25, 1, &error);
+  g_assert_no_error (error);
+  g_test_message ("spectral MSE %.4f → %.4f after 40 steps", before, after);
+  g_assert_cmpfloat (before, >, 0.8);
+  g_assert_cmpfloat (after, <, 0.7 * before);
 }
 
 static void
@@ -443,6 +555,8 @@ main (int argc, char **argv)
   g_test_add_func ("/compact/reference-forward-backward", test_reference_forward_backward);
   g_test_add_func ("/compact/reference-weight-gradients", test_reference_weight_gradients);
   g_test_add_func ("/compact/pretrain-loss-decreases", test_pretrain_loss_decreases);
+  g_test_add_func ("/compact/spectrum-targets", test_spectrum_targets);
+  g_test_add_func ("/compact/spectrum-pretrain", test_spectrum_pretrain);
   g_test_add_func ("/compact/save-load-resume", test_save_load_resume);
   g_test_add_func ("/compact/errors", test_errors);
   g_test_add_func ("/compact/committed-models", test_committed_models);
