@@ -52,6 +52,34 @@ n_visible_tracks (BxHypnogramView *self)
   return n;
 }
 
+static gboolean
+labels_use_n4 (const BxHypnogram *h)
+{
+  for (guint e = 0; h != NULL && e < h->n_epochs; e++)
+    if (h->stages[e] == BX_STAGE_N4)
+      return TRUE;
+  return FALSE;
+}
+
+/* W, R, N1, N2, N3, and N4 only when the scoring or a shown track holds it:
+ * AASM has no N4, and an empty row would suggest a stage nobody scored. R&K
+ * scorings (DREAMS, Sleep-EDF) get the row. One pass over ~1000 epochs per
+ * track: cheap enough for every frame. */
+guint
+bx_hypnogram_view_get_n_rows (BxHypnogramView *self)
+{
+  gboolean n4 = labels_use_n4 (self->scoring);
+
+  if (self->tracks != NULL)
+    for (guint i = 0; !n4 && i < g_list_model_get_n_items (self->tracks); i++)
+      {
+        g_autoptr (BxOverlayTrack) track = g_list_model_get_item (self->tracks, i);
+
+        n4 = bx_overlay_track_get_visible (track) && labels_use_n4 (bx_overlay_track_get_labels (track));
+      }
+  return n4 ? BX_STAGE_N_ROWS : BX_STAGE_N_ROWS - 1;
+}
+
 static void
 set_source (cairo_t *cr, const GdkRGBA *c, double alpha)
 {
@@ -77,7 +105,8 @@ bx_hypnogram_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   double x0 = LABEL_WIDTH, x1 = w - RIGHT_MARGIN, plot_w = x1 - x0;
   guint n_tracks = n_visible_tracks (self);
   double y_plot0 = 4, y_plot1 = h - AXIS_HEIGHT - n_tracks * TRACK_ROW - 2;
-  double row_h = (y_plot1 - y_plot0) / BX_STAGE_N_ROWS;
+  guint n_rows = bx_hypnogram_view_get_n_rows (self);
+  double row_h = (y_plot1 - y_plot0) / n_rows;
   static const int rows[BX_STAGE_N_ROWS] = { BX_STAGE_WAKE, BX_STAGE_REM, BX_STAGE_N1, BX_STAGE_N2, BX_STAGE_N3,
                                              BX_STAGE_N4 };
   GdkRGBA fg;
@@ -101,7 +130,7 @@ bx_hypnogram_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 #define X(t) (x0 + (t) / self->duration * plot_w)
 
   /* Stage rows with their names. */
-  for (guint r = 0; r < BX_STAGE_N_ROWS; r++)
+  for (guint r = 0; r < n_rows; r++)
     {
       double y = y_plot0 + (r + 0.5) * row_h;
 
@@ -126,7 +155,7 @@ bx_hypnogram_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       set_source (cr, &fg, 0.85);
       for (guint e = 0; e < s->n_epochs; e++)
         {
-          int row = bx_stage_get_row (s->stages[e]);
+          int row = bx_stage_get_row (s->stages[e]);   /* N4 only occurs when it has its row */
           double xa = X (s->start + e * s->epoch_length), xb = X (s->start + (e + 1) * s->epoch_length);
           double y;
 

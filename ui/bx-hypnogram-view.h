@@ -1,7 +1,7 @@
 /* bx-hypnogram-view.h — the whole night's hypnogram, a strip under the traces.
  *
  * Draws the technician's scoring as the classic step plot (W, R, N1, N2, N3
- * top to bottom, REM as a thick red bar) and each overlay track as a row of
+ * and, for R&K scorings, N4 top to bottom, REM as a thick red bar) and each overlay track as a row of
  * colour shaded by confidence; marks the page being viewed and the current
  * epoch. Clicking or dragging emits "epoch-activated".
  */
@@ -24,6 +24,9 @@ void bx_hypnogram_view_set_scoring (BxHypnogramView *self, const BxHypnogram *sc
 /* A GListModel of BxOverlayTrack. */
 void bx_hypnogram_view_set_overlay_tracks (BxHypnogramView *self, GListModel *tracks);
 void bx_hypnogram_view_labels_changed (BxHypnogramView *self);
+/* Stage rows drawn: 6 (W, R, N1, N2, N3, N4) when the scoring or a visible
+ * track holds an N4 epoch (R&K), else 5. */
+guint bx_hypnogram_view_get_n_rows (BxHypnogramView *self);
 void bx_hypnogram_view_set_position (BxHypnogramView *self, double page_start, double page_length, int epoch,
                                      double epoch_length);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #define MAX_LEVELS 24
+#define N_QUANTILES 5
 /* Samples read per call: large enough that EDFlib's per-call overhead
  * vanishes, small enough to check for cancel every few ms. */
 #define READ_CHUNK (BX_PYRAMID_BASE_BIN * 8192)
@@ -17,7 +18,12 @@ struct _BxPyramid
   float *minmax[MAX_LEVELS];   /* n_bins[k] × {min, max} */
   double mean;
   double typical_amplitude;
+  /* Quantiles of |bin extreme - mean| at amplitude_q[i] (ascending), for
+   * scales that must hold rarer excursions than the 98th percentile. */
+  double amplitude_quantile[N_QUANTILES];
 };
+
+static const double amplitude_q[N_QUANTILES] = { 0.9, 0.98, 0.99, 0.995, 0.999 };
 
 void
 bx_pyramid_free (BxPyramid *pyramid)
@@ -75,12 +81,18 @@ compute_typical_amplitude (BxPyramid *p)
   if (dev->len == 0)
     {
       p->typical_amplitude = 1.0;
+      for (guint i = 0; i < N_QUANTILES; i++)
+        p->amplitude_quantile[i] = 1.0;
       return;
     }
   g_array_sort (dev, compare_float);
-  p->typical_amplitude = g_array_index (dev, float, (guint) (0.98 * (dev->len - 1)));
-  if (!(p->typical_amplitude > 0) || !isfinite (p->typical_amplitude))
-    p->typical_amplitude = 1.0;
+  for (guint i = 0; i < N_QUANTILES; i++)
+    {
+      double v = g_array_index (dev, float, (guint) (amplitude_q[i] * (dev->len - 1)));
+
+      p->amplitude_quantile[i] = v > 0 && isfinite (v) ? v : 1.0;
+    }
+  p->typical_amplitude = bx_pyramid_get_amplitude_quantile (p, 0.98);
 }
 
 BxPyramid *
@@ -154,10 +166,7 @@ bx_pyramid_build (BxRecording *recording, const BxTraceSource *source, GCancella
       p->n_bins[k] = nb;
       p->n_levels++;
     }
-  if (n > 0)
-    compute_typical_amplitude (p);
-  else
-    p->typical_amplitude = 1.0;
+  compute_typical_amplitude (p);
   return g_steal_pointer (&p);
 }
 
@@ -177,6 +186,17 @@ double
 bx_pyramid_get_typical_amplitude (const BxPyramid *pyramid)
 {
   return pyramid->typical_amplitude;
+}
+
+double
+bx_pyramid_get_amplitude_quantile (const BxPyramid *pyramid, double q)
+{
+  guint i = 0;
+
+  /* The nearest stored quantile at or above q (the largest if q is above all). */
+  while (i + 1 < N_QUANTILES && amplitude_q[i] < q - 1e-9)
+    i++;
+  return pyramid->amplitude_quantile[i];
 }
 
 gboolean

@@ -41,6 +41,9 @@ double bx_pyramid_get_mean (const BxPyramid *pyramid);
 /* Half-width of the range holding the central 98% of the bin extremes around the mean:
  * a robust default amplitude scale. */
 double bx_pyramid_get_typical_amplitude (const BxPyramid *pyramid);
+/* The same for another share `q` of the extremes; stored for q = 0.9, 0.98,
+ * 0.99, 0.995 and 0.999, other values give the nearest stored one above. */
+double bx_pyramid_get_amplitude_quantile (const BxPyramid *pyramid, double q);
 
 /* Min and max over samples [first, last) using the coarsest level whose bins
  * are at most `last - first` samples, rounding the span out to whole bins.

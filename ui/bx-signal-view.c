@@ -18,6 +18,13 @@
  * (unfiltered); below, raw samples are read, filtered and cached. 256 Hz ×
  * 4 min: reading it for 20 traces takes a few ms. */
 #define RAW_MAX_SAMPLES (1 << 16)
+/* On pages up to OVERFLOW_MAX_PAGE seconds a trace may run this share of its
+ * slot height past the slot's edges (over its neighbours, as pens do on
+ * paper) before it is drawn flat: a K-complex or a slow wave of twice the
+ * row's scale stays readable instead of clipped. Longer pages draw envelopes,
+ * which would bury the neighbours. */
+#define OVERFLOW 0.5
+#define OVERFLOW_MAX_PAGE 120
 
 typedef struct {
   guint id;                  /* creation order: index of the pyramid build */
@@ -35,12 +42,16 @@ typedef struct {
   GdkRGBA colour;
   BxPyramid *pyramid;
   double auto_scale;         /* unit from centre line to slot edge at gain 1 (a 1-2-5 value) */
-  double typical;            /* robust amplitude from the pyramid, 0 until built */
+  double typical;            /* robust amplitude from the pyramid (see trace_quantile), 0 until built */
   double baseline;
   /* Raw cache: samples [raw_first, raw_first + raw_n), display-filtered. */
   float *raw;
   gint64 raw_first;
   gint64 raw_n;
+  /* Last frame: plot columns drawn, and those where the trace ran past the
+   * band it may use (flattened). */
+  guint n_columns;
+  guint n_clipped;
 } Trace;
 
 struct _BxSignalView
@@ -190,6 +201,23 @@ nice_ceil (double x)
   return 10 * p;
 }
 
+/* Which share of the bin extremes the scale is chosen from. EOG is quiet
+ * most of the night and matters for its eye movements (REM, wake), which a
+ * 98th percentile cuts off: its scale holds 99.5% of the extremes. */
+static double
+trace_quantile (const Trace *t)
+{
+  return t->modality == BX_MODALITY_EOG ? 0.995 : 0.98;
+}
+
+/* Smallest default scale of a trace: SpO2 around its mean at ±1 % would show
+ * sensor noise as desaturations, and a 3–4 % dip is what a technician scores. */
+static double
+trace_min_scale (const Trace *t)
+{
+  return t->modality == BX_MODALITY_SPO2 && g_strcmp0 (t->unit, "%") == 0 ? 5 : 0;
+}
+
 /* Channels of one kind share one scale, so amplitudes compare across them
  * (all EEG at ±50 µV, say); the scale is the median of their typical
  * amplitudes. Other channels are scaled on their own. */
@@ -206,7 +234,7 @@ update_auto_scales (BxSignalView *self)
         continue;
       if (!shared)
         {
-          t->auto_scale = nice_ceil (t->typical);
+          t->auto_scale = nice_ceil (MAX (t->typical, trace_min_scale (t)));
           continue;
         }
       group = g_array_new (FALSE, FALSE, sizeof (double));
@@ -235,7 +263,7 @@ on_pyramid_ready (guint id, BxPyramid *pyramid, gpointer user_data)
     }
   g_clear_pointer (&t->pyramid, bx_pyramid_free);
   t->pyramid = pyramid;
-  t->typical = bx_pyramid_get_typical_amplitude (pyramid);
+  t->typical = bx_pyramid_get_amplitude_quantile (pyramid, trace_quantile (t));
   t->baseline = bx_pyramid_get_mean (pyramid);
   update_auto_scales (self);
   self->n_pyramids++;
@@ -628,6 +656,53 @@ bx_signal_view_get_trace_scale (BxSignalView *self, guint index)
   return t->auto_scale / t->gain;
 }
 
+/* The 1-2-5 value `steps` places from `x` (which need not be one): down for
+ * positive steps. */
+static double
+nice_step (double x, int steps)
+{
+  double v = nice_ceil (x);
+
+  if (steps < 0 && v > x * (1 + 1e-9))
+    steps++;   /* x lay between two values: the one above is the first step up */
+  for (; steps > 0; steps--)
+    {
+      double p = pow (10, floor (log10 (v) + 1e-9)), m = v / p;
+
+      v = m < 1.5 ? p / 2 : m < 3 ? p : 2 * p;
+    }
+  for (; steps < 0; steps++)
+    {
+      double p = pow (10, floor (log10 (v) + 1e-9)), m = v / p;
+
+      v = m < 1.5 ? 2 * p : m < 3 ? 5 * p : 10 * p;
+    }
+  return v;
+}
+
+void
+bx_signal_view_step_scales (BxSignalView *self, int steps)
+{
+  g_return_if_fail (BX_IS_SIGNAL_VIEW (self));
+
+  for (guint i = 0; i < self->traces->len; i++)
+    {
+      Trace *t = g_ptr_array_index (self->traces, i);
+
+      t->gain = t->auto_scale / nice_step (t->auto_scale / t->gain, steps);
+    }
+  g_signal_emit (self, signals[TRACES_CHANGED], 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+bx_signal_view_get_trace_clipped (BxSignalView *self, guint index)
+{
+  Trace *t = get_trace (self, index);
+
+  return t->n_columns > 0 ? (double) t->n_clipped / t->n_columns : 0;
+}
+
 /* ---- drawing ---- */
 
 /* Makes sure samples [first, last) of `t` are in its raw cache, with enough
@@ -725,10 +800,12 @@ pixel_target_box (const PixelTarget *pt, double x, double top, double bottom)
       pt->data[(gsize) y * pt->stride + xx] = pt->pixel;
 }
 
-/* Returns FALSE when the trace cannot be drawn yet (no overview for a long page). */
+/* Draws `t` in its slot [y_top, y_top + slot_h), letting it run over its
+ * neighbours up to [lim_top, lim_bottom). Returns FALSE when the trace cannot
+ * be drawn yet (no overview for a long page). */
 static gboolean
 draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, const GdkRGBA *colour, double x0, double plot_w,
-            double y_top, double slot_h)
+            double y_top, double slot_h, double lim_top, double lim_bottom)
 {
   double yc = y_top + slot_h / 2;
   double baseline = t->baseline;
@@ -739,6 +816,7 @@ draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, const GdkRGBA *colour, do
   gboolean use_raw;
   gboolean filtered = t->filterable && bx_display_filter_is_active (&self->filter);
 
+  t->n_columns = t->n_clipped = 0;
   if (sr <= 0 || t->n_samples == 0)
     return TRUE;
   /* A high-pass removes the offset: draw around zero then. */
@@ -779,6 +857,8 @@ draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, const GdkRGBA *colour, do
           double x = x0 + ((double) i - s_first) / spp;
           double y = Y (t->raw[i - t->raw_first]);
 
+          t->n_columns++;
+          t->n_clipped += y < lim_top || y > lim_bottom;
           if (i == i0)
             cairo_move_to (cr, x, y);
           else
@@ -825,10 +905,12 @@ draw_trace (BxSignalView *self, cairo_t *cr, Trace *t, const GdkRGBA *colour, do
             }
           else if (!bx_pyramid_min_max (t->pyramid, a, b, &lo, &hi))
             continue;
-          /* Off-scale stretches are drawn flat along the slot's edge, as on
-           * paper: clip the values first, then join the columns. */
-          top = CLAMP (floor (Y (hi)), ceil (y_top), floor (y_top + slot_h) - 1);
-          bottom = CLAMP (ceil (Y (lo)), ceil (y_top) + 1, floor (y_top + slot_h));
+          /* Stretches beyond the band are drawn flat along its edge: clip
+           * the values first, then join the columns. */
+          t->n_columns++;
+          t->n_clipped += Y (hi) < lim_top || Y (lo) > lim_bottom;
+          top = CLAMP (floor (Y (hi)), ceil (lim_top), floor (lim_bottom) - 1);
+          bottom = CLAMP (ceil (Y (lo)), ceil (lim_top) + 1, floor (lim_bottom));
           if (have_prev)
             {
               if (prev_bottom < top)
@@ -1021,8 +1103,18 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
           step = tick_steps[i];
           break;
         }
-    /* Ticks fall on whole clock seconds (the start may have a sub-second part). */
-    t0 = ceil (self->start / step) * step;
+    /* Ticks fall on round clock times (23:00, 23:30, not 22:45 + k × 30 min
+     * after a 22:45 start), also when the start has a sub-second part: `off`
+     * is the recording start's time of day, and every step divides a day. */
+    {
+      double off = 0;
+
+      if (self->recording_start != NULL)
+        off = g_date_time_get_hour (self->recording_start) * 3600.0
+              + g_date_time_get_minute (self->recording_start) * 60.0
+              + g_date_time_get_seconds (self->recording_start);
+      t0 = ceil ((self->start + off) / step - 1e-9) * step - off;
+    }
     set_source (cr, &grid, 0.10);
     for (double t = t0; t <= self->start + self->length + 1e-9; t += step)
       {
@@ -1049,7 +1141,7 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
               label = g_strdup_printf ("%02d:%02d:%04.1f", g_date_time_get_hour (dt), g_date_time_get_minute (dt),
                                        g_date_time_get_seconds (dt));
             else
-              label = g_date_time_format (dt, "%H:%M:%S");
+              label = g_date_time_format (dt, step >= 60 ? "%H:%M" : "%H:%M:%S");
           }
         else
           label = g_strdup_printf ("%.1f", t);
@@ -1071,7 +1163,8 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->annotations != NULL)
     {
       guint n = bx_annotation_list_get_length (self->annotations);
-      guint drawn = 0;
+      guint drawn = 0, on_page = 0;
+      gboolean texts;
       static const double dashes[] = { 3, 3 };
       GdkRGBA mark;
 
@@ -1079,6 +1172,17 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       font = pango_font_description_from_string ("Sans 8");
       pango_layout_set_font_description (layout, font);
       pango_font_description_free (font);
+      /* Texts only while they can be told apart (about one per 80 px): on a
+       * whole night, 50 arousal labels would be a smear over the first rows. */
+      for (guint i = 0; i < n; i++)
+        {
+          const BxAnnotation *a = bx_annotation_list_get (self->annotations, i);
+          BxStage stage;
+
+          on_page += a->onset >= self->start && a->onset <= self->start + self->length
+                     && !bx_stage_from_string (a->text, &stage);
+        }
+      texts = on_page <= MAX (3, plot_w / 80);
       for (guint i = 0; i < n && drawn < 200; i++)
         {
           const BxAnnotation *a = bx_annotation_list_get (self->annotations, i);
@@ -1104,7 +1208,8 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
           cairo_line_to (cr, round (x) + 0.5, y1);
           cairo_stroke (cr);
           cairo_set_dash (cr, NULL, 0, 0);
-          draw_text (cr, layout, a->text, x + 3, y0 + 8 + 12 * (drawn % 3), MIN (160, x1 - x - 4), FALSE);
+          if (texts)
+            draw_text (cr, layout, a->text, x + 3, y0 + 8 + 12 * (drawn % 3), MIN (160, x1 - x - 4), FALSE);
           drawn++;
         }
     }
@@ -1129,6 +1234,9 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       {
         Trace *t = g_ptr_array_index (self->traces, i);
         double y_top = y0 + row * slot_h;
+        double overflow = self->length <= OVERFLOW_MAX_PAGE ? OVERFLOW * slot_h : 0;
+        double lim_top = MAX (y0, y_top - overflow);
+        double lim_bottom = MIN (y1, y_top + slot_h + overflow);
         gboolean polyline = t->sample_rate * self->length < 1.5 * plot_w;
         cairo_t *dst = cr;
         GdkRGBA c;
@@ -1149,16 +1257,16 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
             dst = bcr;
           }
         cairo_save (dst);
-        /* Column boxes stay inside the slot by construction; only the polyline
+        /* Column boxes stay inside the band by construction; only the polyline
          * of a zoomed-in page needs clipping (clipping costs cairo a mask). */
         if (polyline)
           {
-            cairo_rectangle (dst, x0, y_top, plot_w, slot_h);
+            cairo_rectangle (dst, x0, lim_top, plot_w, lim_bottom - lim_top);
             cairo_clip (dst);
           }
         cairo_new_path (dst);
         set_source (dst, &c, 1.0);
-        if (!draw_trace (self, dst, t, &c, x0, plot_w, y_top, slot_h))
+        if (!draw_trace (self, dst, t, &c, x0, plot_w, y_top, slot_h, lim_top, lim_bottom))
           waiting_for_overview = TRUE;
         cairo_new_path (dst);
         cairo_restore (dst);
@@ -1281,19 +1389,35 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         pango_layout_set_font_description (layout, band_font);
         e0 = floor ((self->start - lab->start) / lab->epoch_length);
         e1 = ceil ((self->start + self->length - lab->start) / lab->epoch_length);
-        for (double e = MAX (e0, 0); e < MIN (e1, lab->n_epochs); e++)
+        /* Epochs narrower than a few pixels (long pages) are drawn as runs of
+         * one stage, without the gap between epochs and with the run's mean
+         * confidence, or the band would vanish or turn to stripes. */
+        for (double e = MAX (e0, 0); e < MIN (e1, lab->n_epochs);)
           {
             int stage = lab->stages[(guint) e];
-            float conf = lab->confidence != NULL ? lab->confidence[(guint) e] : 1.0f;
+            gboolean narrow = lab->epoch_length * px_per_s < 4;
+            double run = 1, conf = lab->confidence != NULL ? lab->confidence[(guint) e] : 1.0;
             double ta = lab->start + e * lab->epoch_length;
-            double xa = MAX (x0, X (ta)), xb = MIN (x1, X (ta + lab->epoch_length));
+            double xa, xb;
             GdkRGBA c;
 
-            if (stage < 0 || xb - xa < 1)
+            while (narrow && e + run < MIN (e1, lab->n_epochs) && lab->stages[(guint) (e + run)] == stage)
+              {
+                conf += lab->confidence != NULL ? lab->confidence[(guint) (e + run)] : 1.0;
+                run++;
+              }
+            conf /= run;
+            e += run;
+            xa = MAX (x0, X (ta));
+            xb = MIN (x1, X (ta + run * lab->epoch_length));
+            if (stage < 0 || xb - xa < (narrow ? 0.5 : 1))
               continue;
             bx_stage_get_colour (stage, &c);
             set_source (cr, &c, 0.25 + 0.75 * conf);
-            cairo_rectangle (cr, xa + 0.5, yb + 2, xb - xa - 1, BAND_HEIGHT - 3);
+            if (narrow)
+              cairo_rectangle (cr, xa, yb + 2, xb - xa, BAND_HEIGHT - 3);
+            else
+              cairo_rectangle (cr, xa + 0.5, yb + 2, xb - xa - 1, BAND_HEIGHT - 3);
             cairo_fill (cr);
             if (xb - xa >= 18)
               {
@@ -1343,12 +1467,7 @@ on_scroll (GtkEventControllerScroll *controller, double dx, double dy, gpointer 
   if (state & GDK_CONTROL_MASK)
     {
       /* Ctrl+wheel scales every trace, as in EDFbrowser. */
-      double f = dy < 0 ? 1.25 : 0.8;
-
-      for (guint i = 0; i < self->traces->len; i++)
-        ((Trace *) g_ptr_array_index (self->traces, i))->gain *= f;
-      g_signal_emit (self, signals[TRACES_CHANGED], 0);
-      gtk_widget_queue_draw (GTK_WIDGET (self));
+      bx_signal_view_step_scales (self, dy < 0 ? 1 : -1);
       return TRUE;
     }
   g_signal_emit (self, signals[SCROLL_PAGES], 0, dy > 0 ? 1 : -1);

@@ -70,6 +70,13 @@ void bx_signal_view_move_trace (BxSignalView *self, guint from, guint to);
 gboolean bx_signal_view_add_derivation (BxSignalView *self, guint channel_a, guint channel_b, GError **error);
 /* Amplitude (in the trace's unit) from the centre line to the slot edge. */
 double bx_signal_view_get_trace_scale (BxSignalView *self, guint index);
+/* Moves every trace's scale `steps` values along the 1-2-5 series (positive
+ * = larger traces: ±100 µV → ±50 µV → ±20 µV), so the labels stay readable. */
+void bx_signal_view_step_scales (BxSignalView *self, int steps);
+/* Share (0..1) of the plot columns of the last frame where the trace ran past
+ * the band it may use (its slot and half a slot over each neighbour) and was
+ * drawn flat: how much of it the scale clips. */
+double bx_signal_view_get_trace_clipped (BxSignalView *self, guint index);
 
 /* Signals: "traces-changed" (traces added/moved/changed),
  * "epoch-clicked" (int epoch) when the user clicks inside the traces. */

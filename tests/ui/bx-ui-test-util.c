@@ -189,6 +189,29 @@ bx_ui_ink_fraction (GdkTexture *texture, int x, int y, int width, int height)
   return total > 0 ? (double) inked / total : 0;
 }
 
+double
+bx_ui_unlike_fraction (GdkTexture *texture, int ref_x, int ref_y, int x, int y, int width, int height)
+{
+  int tw = gdk_texture_get_width (texture), th = gdk_texture_get_height (texture);
+  gsize stride = (gsize) tw * 4;
+  g_autofree guchar *pixels = g_malloc (stride * th);
+  const guchar *ref;
+  guint unlike = 0, total = 0;
+
+  g_assert_true (ref_x >= 0 && ref_x < tw && ref_y >= 0 && ref_y < th);
+  gdk_texture_download (texture, pixels, stride);
+  ref = pixels + ref_y * stride + ref_x * 4;
+  for (int r = MAX (y, 0); r < MIN (y + height, th); r++)
+    for (int c = MAX (x, 0); c < MIN (x + width, tw); c++)
+      {
+        const guchar *p = pixels + r * stride + c * 4;
+
+        unlike += abs (p[0] - ref[0]) + abs (p[1] - ref[1]) + abs (p[2] - ref[2]) > 60;
+        total++;
+      }
+  return total > 0 ? (double) unlike / total : 0;
+}
+
 char *
 bx_ui_write_test_edf (const char *dir, const char *name, guint n_channels, double seconds, double rate)
 {

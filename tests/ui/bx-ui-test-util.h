@@ -30,6 +30,8 @@ GdkTexture *bx_ui_render (GtkWidget *widget);
 char *bx_ui_screenshot (GtkWidget *widget, const char *name);
 /* Fraction of pixels in the rectangle that differ clearly from its most common colour. */
 double bx_ui_ink_fraction (GdkTexture *texture, int x, int y, int width, int height);
+/* Fraction of pixels in the rectangle that differ clearly from the pixel at (ref_x, ref_y). */
+double bx_ui_unlike_fraction (GdkTexture *texture, int ref_x, int ref_y, int x, int y, int width, int height);
 
 /* Writes a small EDF+ test recording: `n_channels` sines (µV) of `seconds`
  * at `rate` Hz, starting 2024-01-01 22:30:00. */

@@ -8,6 +8,7 @@
 #include "bx-application.h"
 #include "bx-document.h"
 #include "bx-extension.h"
+#include "bx-hypnogram-view.h"
 #include "bx-preferences-window.h"
 #include "bx-recording-page.h"
 #include "bx-signal-view.h"
@@ -379,6 +380,22 @@ test_view_settings (void)
     bx_signal_view_set_trace_gain (view, 1, 2.0);
     g_assert_cmpfloat_with_epsilon (bx_signal_view_get_trace_scale (view, 1), before / 2, before * 1e-9);
   }
+  {
+    /* 1-2-5 steps, also from a scale off the series (±80 µV after +/−). */
+    double automatic = bx_signal_view_get_trace_scale (view, 1) * bx_signal_view_get_trace_gain (view, 1);
+    const struct { int steps; double expected; } cases[] = { { 1, 50 }, { 1, 20 }, { 2, 5 }, { -3, 50 },
+                                                             { -1, 100 }, { -1, 200 }, { -2, 1000 } };
+
+    bx_signal_view_set_trace_gain (view, 1, automatic / 80);
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        bx_signal_view_step_scales (view, cases[i].steps);
+        g_assert_cmpfloat_with_epsilon (bx_signal_view_get_trace_scale (view, 1), cases[i].expected, 1e-9);
+      }
+    bx_signal_view_set_trace_gain (view, 1, automatic / 80);
+    bx_signal_view_step_scales (view, -1);
+    g_assert_cmpfloat_with_epsilon (bx_signal_view_get_trace_scale (view, 1), 100, 1e-9);
+  }
   bx_signal_view_set_trace_visible (view, 2, FALSE);
   bx_signal_view_set_trace_colour (view, 1, &red);
   bx_signal_view_get_trace_colour (view, 1, &got);
@@ -467,6 +484,150 @@ test_sim_night_screenshots (void)
   bx_test_tmpdir_remove (dir);
 }
 
+/* ---- a sleep technician's session on the demo night ---- */
+
+static void
+shoot (BxWindow *window, const char *name)
+{
+  bx_ui_spin (0.1);
+  g_free (bx_ui_screenshot (GTK_WIDGET (window), name));
+}
+
+/* Every trace of the page just drawn is clipped (drawn flat) in at most
+ * `max_share` of its columns. */
+static void
+assert_little_clipping (BxRecordingPage *page, const char *where, double max_share)
+{
+  BxSignalView *view = bx_recording_page_get_signal_view (page);
+
+  g_autoptr (GdkTexture) texture = bx_ui_render (GTK_WIDGET (view));
+  for (guint i = 0; i < bx_signal_view_get_n_traces (view); i++)
+    {
+      double clipped = bx_signal_view_get_trace_clipped (view, i);
+
+      g_test_message ("%s: %s ±%g %s, %.2f%% clipped", where, bx_signal_view_get_trace_label (view, i),
+                      bx_signal_view_get_trace_scale (view, i), bx_signal_view_get_trace_unit (view, i),
+                      100 * clipped);
+      if (clipped > max_share)
+        g_error ("%s: %s is clipped in %.1f%% of the page at its default scale ±%g %s", where,
+                 bx_signal_view_get_trace_label (view, i), 100 * clipped, bx_signal_view_get_trace_scale (view, i),
+                 bx_signal_view_get_trace_unit (view, i));
+    }
+}
+
+static gboolean
+focus_in_signal_view (BxWindow *window, BxRecordingPage *page)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  GtkWidget *view = GTK_WIDGET (bx_recording_page_get_signal_view (page));
+
+  return focus != NULL && (focus == view || gtk_widget_is_ancestor (focus, view));
+}
+
+/* The demo night (or $BIOX_TECHNICIAN_EDF) paged, scored, zoomed and
+ * filtered as a technician would, with screenshots at each step. */
+static void
+test_technician (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *path = NULL;
+  const char *given = g_getenv ("BIOX_TECHNICIAN_EDF");
+  g_autoptr (GError) error = NULL;
+  BxWindow *window;
+  BxRecordingPage *page;
+  BxSignalView *view;
+  BxHypnogramView *hypnogram;
+  BxDocument *document;
+
+  if (given != NULL)
+    path = g_strdup (given);
+  else
+    {
+      BxSimParams params;
+
+      /* The demo's sleeper (seed 1) for its first two hours: W, N1-N3 and a REM period. */
+      bx_sim_params_init (&params);
+      params.hours = 2;
+      path = g_build_filename (dir, "demo-night.edf", NULL);
+      g_assert_true (bx_sim_night_write_edf (&params, path, NULL, &error));
+      g_assert_no_error (error);
+    }
+  /* The window at its default size (1280 × 800), as the application opens it. */
+  window = bx_window_new (GTK_APPLICATION (app));
+  bx_ui_wait_for_window (GTK_WINDOW (window));
+  page = open_in (window, path);
+  view = bx_recording_page_get_signal_view (page);
+  hypnogram = BX_HYPNOGRAM_VIEW (bx_recording_page_get_hypnogram_view (page));
+  document = bx_recording_page_get_document (page);
+  bx_recording_page_set_page_length (page, 30);
+  shoot (window, "tech-01-open");
+  /* Keys work right after opening, without a click into the traces. */
+  g_assert_true (focus_in_signal_view (window, page));
+
+  /* Default scales: wake (eye movements), N3 (slow waves), REM. */
+  assert_little_clipping (page, "wake", 0.02);
+  g_assert_true (bx_recording_page_go_to (page, "23:20", &error));
+  g_assert_cmpint (bx_document_get_stage (document, bx_recording_page_get_current_epoch (page)), ==, BX_STAGE_N3);
+  shoot (window, "tech-02-n3");
+  assert_little_clipping (page, "N3", 0.02);
+  g_assert_true (bx_recording_page_go_to (page, "00:31", &error));
+  g_assert_cmpint (bx_document_get_stage (document, bx_recording_page_get_current_epoch (page)), ==, BX_STAGE_REM);
+  shoot (window, "tech-03-rem");
+  assert_little_clipping (page, "REM", 0.02);
+  g_assert_no_error (error);
+
+  /* An AASM scoring has no N4 row; an R&K "4" adds it, undo removes it. */
+  g_assert_cmpuint (bx_hypnogram_view_get_n_rows (hypnogram), ==, 5);
+  press (page, GDK_KEY_Home, 0);
+  press (page, GDK_KEY_Page_Down, 0);
+  press (page, GDK_KEY_Page_Down, 0);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 2);
+  press (page, GDK_KEY_4, 0);
+  g_assert_cmpuint (bx_hypnogram_view_get_n_rows (hypnogram), ==, 6);
+  shoot (window, "tech-04-rk-stage-4");
+  press (page, GDK_KEY_z, GDK_CONTROL_MASK);
+  g_assert_cmpuint (bx_hypnogram_view_get_n_rows (hypnogram), ==, 5);
+  press (page, GDK_KEY_2, 0);
+  press (page, GDK_KEY_2, 0);
+  g_assert_cmpint (bx_recording_page_get_current_epoch (page), ==, 4);
+  g_assert_true (focus_in_signal_view (window, page));
+
+  /* Amplitude in 1-2-5 steps: labels stay ±50 µV, not ±64 µV. */
+  {
+    double eeg = bx_signal_view_get_trace_scale (view, 0);
+
+    bx_signal_view_step_scales (view, 1);
+    g_assert_cmpfloat_with_epsilon (bx_signal_view_get_trace_scale (view, 0), eeg / 2, eeg * 1e-9);
+    shoot (window, "tech-05-gain-up");
+    bx_signal_view_step_scales (view, -1);
+    g_assert_cmpfloat_with_epsilon (bx_signal_view_get_trace_scale (view, 0), eeg, eeg * 1e-9);
+  }
+  {
+    BxDisplayFilter filter = { 0.3, 35, 50 };
+
+    bx_signal_view_set_filter (view, &filter);
+    shoot (window, "tech-06-filters");
+    filter = (BxDisplayFilter) { 0, 0, 0 };
+    bx_signal_view_set_filter (view, &filter);
+  }
+  bx_recording_page_set_page_length (page, 300);
+  shoot (window, "tech-07-5min");
+  bx_recording_page_set_page_length (page, 0);
+  shoot (window, "tech-08-whole");
+  /* The scoring band still shows the stages when an epoch is under a pixel wide. */
+  {
+    g_autoptr (GdkTexture) texture = bx_ui_render (GTK_WIDGET (view));
+    int w = gtk_widget_get_width (GTK_WIDGET (view)), h = gtk_widget_get_height (GTK_WIDGET (view));
+
+    /* Compared with the band's background left of the plot. */
+    g_assert_cmpfloat (bx_ui_unlike_fraction (texture, 120, h - 9, 140, h - 14, w - 150, 10), >, 0.9);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bx_ui_spin (0.1);
+  bx_test_tmpdir_remove (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -485,6 +646,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/keyboard-scoring", test_keyboard_scoring);
   g_test_add_func ("/ui/view-settings", test_view_settings);
   g_test_add_func ("/ui/sim-night", test_sim_night_screenshots);
+  g_test_add_func ("/ui/technician", test_technician);
   g_test_add_data_func ("/ui/corpus/edf-corpus", "edf-corpus/valid", test_corpus_folder);
   g_test_add_data_func ("/ui/corpus/dreams", "dreams", test_corpus_folder);
   g_test_add_data_func ("/ui/corpus/eegmat-1", "eegmat#0/3", test_corpus_folder);
