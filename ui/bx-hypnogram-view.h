@@ -1,9 +1,9 @@
 /* bx-hypnogram-view.h — the whole night's hypnogram, a strip under the traces.
  *
  * Draws the technician's scoring as the classic step plot (W, R, N1, N2, N3
- * and, for R&K scorings, N4 top to bottom, REM as a thick red bar) and each overlay track as a row of
- * colour shaded by confidence; marks the page being viewed and the current
- * epoch. Clicking or dragging emits "epoch-activated".
+ * and, for R&K scorings, N4 top to bottom, REM as a thick red bar) and each
+ * overlay track as a row of colour shaded by confidence; marks the page being
+ * viewed and the current epoch. Clicking or dragging emits "epoch-activated".
  */
 #pragma once
 

@@ -204,7 +204,7 @@ on_open_response (GtkNativeDialog *dialog, int response, BxWindow *self)
   g_object_unref (self);
 }
 
-void
+GtkNativeDialog *
 bx_window_choose_files (BxWindow *self)
 {
   GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Open Recordings"), GTK_WINDOW (self),
@@ -223,6 +223,7 @@ bx_window_choose_files (BxWindow *self)
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  return GTK_NATIVE_DIALOG (dialog);
 }
 
 static gboolean
@@ -234,7 +235,20 @@ on_drop (GtkDropTarget *target, const GValue *value, double x, double y, BxWindo
     return FALSE;
   files = gdk_file_list_get_files (g_value_get_boxed (value));
   for (GSList *l = files; l != NULL; l = l->next)
-    bx_window_open_file (self, l->data, NULL);
+    {
+      g_autofree char *name = g_file_get_basename (l->data);
+
+      /* Whatever else gets dropped along (a report, a video) is named as
+       * such, not reported with the EDF parser's view of its first bytes. */
+      if (name != NULL && !is_recording_name (name))
+        {
+          g_autofree char *message = g_strdup_printf (_("“%s” is not an EDF or BDF recording"), name);
+
+          bx_window_show_toast (self, message);
+          continue;
+        }
+      bx_window_open_file (self, l->data, NULL);
+    }
   g_slist_free (files);
   return TRUE;
 }

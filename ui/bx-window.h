@@ -18,7 +18,9 @@ BxRecordingPage *bx_window_open_file (BxWindow *self, GFile *file, GError **erro
 BxRecordingPage *bx_window_get_current_page (BxWindow *self);
 guint bx_window_get_n_pages (BxWindow *self);
 void bx_window_show_toast (BxWindow *self, const char *message);
-/* Shows the native file chooser to open recordings. */
-void bx_window_choose_files (BxWindow *self);
+/* Shows the native file chooser to open recordings; each file it accepts is
+ * opened with bx_window_open_file(). Returns the chooser (owned by the
+ * window until it responds), so tests can answer it. */
+GtkNativeDialog *bx_window_choose_files (BxWindow *self);
 
 G_END_DECLS

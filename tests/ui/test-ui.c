@@ -484,6 +484,255 @@ test_sim_night_screenshots (void)
   bx_test_tmpdir_remove (dir);
 }
 
+/* ---- opening files: drag and drop, recent files, the file chooser ---- */
+
+static void
+shoot_window (BxWindow *window, const char *name)
+{
+  bx_ui_spin (0.1);
+  g_free (bx_ui_screenshot (GTK_WIDGET (window), name));
+}
+
+static GtkDropTarget *
+find_drop_target (GtkWidget *widget)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        return GTK_DROP_TARGET (controller);
+    }
+  return NULL;
+}
+
+/* Emits "drop" on the window's drop target as GTK does when files are
+ * dropped (GdkFileList is what file managers offer). */
+static gboolean
+drop_files (BxWindow *window, GFile **files, guint n)
+{
+  GtkDropTarget *target = find_drop_target (GTK_WIDGET (window));
+  GValue value = G_VALUE_INIT;
+  gboolean handled = FALSE;
+  gsize n_types = 0;
+  const GType *types;
+
+  g_assert_nonnull (target);
+  types = gtk_drop_target_get_gtypes (target, &n_types);
+  g_assert_cmpuint (n_types, ==, 1);
+  g_assert_true (types[0] == GDK_TYPE_FILE_LIST);
+  g_assert_true (gtk_drop_target_get_actions (target) & GDK_ACTION_COPY);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_array (files, n));
+  g_signal_emit_by_name (target, "drop", &value, 400.0, 300.0, &handled);
+  g_value_unset (&value);
+  bx_ui_spin (0.05);
+  return handled;
+}
+
+static gboolean
+is_recent (gpointer uri)
+{
+  GtkRecentInfo *info = gtk_recent_manager_lookup_item (gtk_recent_manager_get_default (), uri, NULL);
+
+  if (info == NULL)
+    return FALSE;
+  gtk_recent_info_unref (info);
+  return TRUE;
+}
+
+static const char *
+current_path (BxWindow *window)
+{
+  BxRecordingPage *page = bx_window_get_current_page (window);
+
+  if (page == NULL)
+    return NULL;
+  return bx_recording_get_path (bx_document_get_recording (bx_recording_page_get_document (page)));
+}
+
+static void
+close_all_tabs (BxWindow *window)
+{
+  while (bx_window_get_n_pages (window) > 0)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.close-tab", NULL);
+      bx_ui_spin (0.05);
+    }
+}
+
+typedef struct {
+  GtkListBox *list;
+  guint n;
+} RowCount;
+
+static gboolean
+has_rows (gpointer data)
+{
+  RowCount *rc = data;
+  guint n = 0;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (rc->list)); c != NULL; c = gtk_widget_get_next_sibling (c))
+    n += GTK_IS_LIST_BOX_ROW (c);
+  return n >= rc->n;
+}
+
+static GtkListBoxRow *
+find_recent_row (GtkListBox *list, const char *title)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (list)); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (ADW_IS_PREFERENCES_ROW (c) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), title) == 0)
+      return GTK_LIST_BOX_ROW (c);
+  return NULL;
+}
+
+static void
+test_drop_and_recent (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *a = bx_ui_write_test_edf (dir, "a-night.edf", 2, 120, 100);
+  g_autofree char *b = bx_ui_write_test_edf (dir, "b-night.edf", 3, 90, 100);
+  g_autofree char *notes = g_build_filename (dir, "notes.txt", NULL);
+  g_autoptr (GFile) fa = g_file_new_for_path (a);
+  g_autoptr (GFile) fb = g_file_new_for_path (b);
+  g_autoptr (GFile) fnotes = NULL;
+  g_autofree char *uri_a = g_file_get_uri (fa);
+  g_autofree char *uri_b = g_file_get_uri (fb);
+  BxWindow *window;
+  GtkListBox *recent_list;
+  GtkStack *stack;
+
+  g_assert_true (g_file_set_contents (notes, "not a recording\n", -1, NULL));
+  fnotes = g_file_new_for_path (notes);
+  window = new_window ();
+  stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (window), BX_TYPE_WINDOW, "main_stack"));
+  recent_list = GTK_LIST_BOX (gtk_widget_get_template_child (GTK_WIDGET (window), BX_TYPE_WINDOW, "recent_list"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
+
+  /* Two recordings dropped at once: two tabs, the last one shown. */
+  {
+    GFile *files[] = { fa, fb };
+
+    g_assert_true (drop_files (window, files, 2));
+  }
+  g_assert_cmpuint (bx_window_get_n_pages (window), ==, 2);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "tabs");
+  g_assert_cmpstr (current_path (window), ==, b);
+  g_assert_cmpuint (bx_signal_view_get_n_traces (bx_recording_page_get_signal_view (bx_window_get_current_page (window))),
+                    ==, 3);
+  /* Both went to the recent files. */
+  /* Added asynchronously (GTK looks the MIME type up first). */
+  g_assert_true (bx_ui_wait (is_recent, uri_a, 10));
+  g_assert_true (bx_ui_wait (is_recent, uri_b, 10));
+
+  /* Dropping an open recording again shows its tab instead of a second copy;
+   * a file that is no recording opens nothing and is not remembered. */
+  {
+    GFile *files[] = { fa };
+
+    g_assert_true (drop_files (window, files, 1));
+    g_assert_cmpuint (bx_window_get_n_pages (window), ==, 2);
+    g_assert_cmpstr (current_path (window), ==, a);
+  }
+  {
+    GFile *files[] = { fnotes };
+    g_autofree char *uri = g_file_get_uri (fnotes);
+
+    drop_files (window, files, 1);
+    g_assert_cmpuint (bx_window_get_n_pages (window), ==, 2);
+    bx_ui_spin (0.3);
+    g_assert_false (is_recent (uri));
+  }
+
+  /* With every tab closed, the start page lists both; activating a row opens it. */
+  close_all_tabs (window);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
+  {
+    RowCount rc = { recent_list, 2 };
+
+    g_assert_true (bx_ui_wait (has_rows, &rc, 10));
+  }
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (recent_list)));
+  g_assert_nonnull (find_recent_row (recent_list, "a-night.edf"));
+  g_assert_null (find_recent_row (recent_list, "notes.txt"));
+  shoot_window (window, "window-recent");
+  g_signal_emit_by_name (recent_list, "row-activated", find_recent_row (recent_list, "b-night.edf"));
+  bx_ui_spin (0.05);
+  g_assert_cmpuint (bx_window_get_n_pages (window), ==, 1);
+  g_assert_cmpstr (current_path (window), ==, b);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bx_ui_spin (0.1);
+  bx_test_tmpdir_remove (dir);
+}
+
+static gboolean
+chooser_has_files (gpointer data)
+{
+  g_autoptr (GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (data));
+
+  return files != NULL && g_list_model_get_n_items (files) > 0;
+}
+
+static gboolean
+filter_accepts (GtkFilter *filter, const char *name, const char *content_type)
+{
+  g_autoptr (GFileInfo) info = g_file_info_new ();
+
+  g_file_info_set_display_name (info, name);
+  g_file_info_set_name (info, name);
+  if (content_type != NULL)
+    g_file_info_set_content_type (info, content_type);
+  return gtk_filter_match (filter, info);
+}
+
+static void
+test_file_chooser (void)
+{
+  g_autofree char *dir = bx_test_tmpdir_new ();
+  g_autofree char *path = bx_ui_write_test_edf (dir, "chosen.edf", 2, 60, 100);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  BxWindow *window = new_window ();
+  GtkNativeDialog *dialog;
+
+  /* Cancelled: nothing opens. */
+  dialog = bx_window_choose_files (window);
+  g_assert_true (GTK_IS_FILE_CHOOSER (dialog));
+  g_assert_true (gtk_native_dialog_get_modal (dialog));
+  g_assert_true (gtk_native_dialog_get_transient_for (dialog) == GTK_WINDOW (window));
+  g_assert_true (gtk_file_chooser_get_select_multiple (GTK_FILE_CHOOSER (dialog)));
+  {
+    g_autoptr (GListModel) filters = gtk_file_chooser_get_filters (GTK_FILE_CHOOSER (dialog));
+    g_autoptr (GtkFilter) filter = NULL;
+
+    g_assert_cmpuint (g_list_model_get_n_items (filters), ==, 1);
+    filter = g_list_model_get_item (filters, 0);
+    /* Suffixes match in any case (Nihon Kohden writes .EDF). */
+    g_assert_true (filter_accepts (filter, "night.edf", NULL));
+    g_assert_true (filter_accepts (filter, "NIGHT.EDF", NULL));
+    g_assert_true (filter_accepts (filter, "biosemi.bdf", NULL));
+    g_assert_false (filter_accepts (filter, "notes.txt", "text/plain"));
+  }
+  g_signal_emit_by_name (dialog, "response", GTK_RESPONSE_CANCEL);
+  bx_ui_spin (0.05);
+  g_assert_cmpuint (bx_window_get_n_pages (window), ==, 0);
+
+  /* A file chosen and accepted opens in a tab through the response handler. */
+  dialog = bx_window_choose_files (window);
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (dialog), file, NULL));
+  g_assert_true (bx_ui_wait (chooser_has_files, dialog, 10));
+  g_signal_emit_by_name (dialog, "response", GTK_RESPONSE_ACCEPT);
+  bx_ui_spin (0.05);
+  g_assert_cmpuint (bx_window_get_n_pages (window), ==, 1);
+  g_assert_cmpstr (current_path (window), ==, path);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bx_ui_spin (0.1);
+  bx_test_tmpdir_remove (dir);
+}
+
 /* ---- a sleep technician's session on the demo night ---- */
 
 static void
@@ -647,6 +896,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/view-settings", test_view_settings);
   g_test_add_func ("/ui/sim-night", test_sim_night_screenshots);
   g_test_add_func ("/ui/technician", test_technician);
+  g_test_add_func ("/ui/window/drop-and-recent", test_drop_and_recent);
+  g_test_add_func ("/ui/window/file-chooser", test_file_chooser);
   g_test_add_data_func ("/ui/corpus/edf-corpus", "edf-corpus/valid", test_corpus_folder);
   g_test_add_data_func ("/ui/corpus/dreams", "dreams", test_corpus_folder);
   g_test_add_data_func ("/ui/corpus/eegmat-1", "eegmat#0/3", test_corpus_folder);
