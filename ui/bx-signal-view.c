@@ -18,11 +18,12 @@
  * (unfiltered); below, raw samples are read, filtered and cached. 256 Hz ×
  * 4 min: reading it for 20 traces takes a few ms. */
 #define RAW_MAX_SAMPLES (1 << 16)
-/* On pages up to OVERFLOW_MAX_PAGE seconds a trace may run this share of its
- * slot height past the slot's edges (over its neighbours, as pens do on
- * paper) before it is drawn flat: a K-complex or a slow wave of twice the
- * row's scale stays readable instead of clipped. Longer pages draw envelopes,
- * which would bury the neighbours. */
+/* On pages up to OVERFLOW_MAX_PAGE seconds an electrophysiological trace
+ * (EEG, EOG, EMG, ECG) may run this share of its slot height past the slot's
+ * edges (over its neighbours, as pens do on paper) before it is drawn flat: a
+ * K-complex or a slow wave of twice the row's scale stays readable instead of
+ * clipped. Longer pages draw envelopes, which would bury the neighbours, and
+ * slow channels (SpO2, temperature, position) read best inside their row. */
 #define OVERFLOW 0.5
 #define OVERFLOW_MAX_PAGE 120
 
@@ -132,6 +133,8 @@ display_unit (const char *unit)
     return g_strdup ("mV");
   if (g_ascii_strcasecmp (unit, "V") == 0)
     return g_strdup ("V");
+  if (g_ascii_strcasecmp (unit, "degC") == 0 || g_ascii_strcasecmp (unit, "C") == 0)
+    return g_strdup ("°C");
   return g_strdup (unit);
 }
 
@@ -179,6 +182,18 @@ update_accessible (BxSignalView *self)
     n_visible += ((Trace *) g_ptr_array_index (self->traces, i))->visible;
   description = g_strdup_printf (_("%u channels shown, %.0f s from %.0f s after the start"), n_visible,
                                  self->length, self->start);
+  {
+    g_autofree char *filters = bx_display_filter_describe (&self->filter);
+
+    if (filters != NULL)
+      {
+        /* Translators: accessible description of the traces, then the display filters in use */
+        char *with_filters = g_strdup_printf (_("%s; display filters: %s"), description, filters);
+
+        g_free (description);
+        description = with_filters;
+      }
+  }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
 }
 
@@ -211,11 +226,16 @@ trace_quantile (const Trace *t)
 }
 
 /* Smallest default scale of a trace: SpO2 around its mean at ±1 % would show
- * sensor noise as desaturations, and a 3–4 % dip is what a technician scores. */
+ * sensor noise as desaturations, and a 3–4 % dip is what a technician scores;
+ * likewise a pulse rate at ±1 bpm. */
 static double
 trace_min_scale (const Trace *t)
 {
-  return t->modality == BX_MODALITY_SPO2 && g_strcmp0 (t->unit, "%") == 0 ? 5 : 0;
+  if (t->modality == BX_MODALITY_SPO2 && g_strcmp0 (t->unit, "%") == 0)
+    return 5;
+  if (g_ascii_strcasecmp (t->unit, "bpm") == 0)
+    return 10;
+  return 0;
 }
 
 /* Channels of one kind share one scale, so amplitudes compare across them
@@ -477,6 +497,7 @@ bx_signal_view_set_filter (BxSignalView *self, const BxDisplayFilter *filter)
   self->filter = *filter;
   for (guint i = 0; i < self->traces->len; i++)
     trace_drop_raw (g_ptr_array_index (self->traces, i));
+  update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1150,7 +1171,12 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         cairo_move_to (cr, round (x) + 0.5, y0 - 5);
         cairo_line_to (cr, round (x) + 0.5, y0);
         cairo_stroke (cr);
-        draw_text (cr, layout, label, x, RULER_HEIGHT / 2.0 - 2, 0, TRUE);
+        /* A label centred on the plot's left edge would run into the corner
+         * above the channel labels: start it at the tick instead. */
+        if (x < x0 + 40)
+          draw_text (cr, layout, label, x + 3, RULER_HEIGHT / 2.0 - 2, 0, FALSE);
+        else
+          draw_text (cr, layout, label, x, RULER_HEIGHT / 2.0 - 2, 0, TRUE);
       }
     pango_font_description_free (font);
   }
@@ -1158,6 +1184,32 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_move_to (cr, 0, y0 - 0.5);
   cairo_line_to (cr, w, y0 - 0.5);
   cairo_stroke (cr);
+
+  /* Display filters change what a technician measures: say so above the
+   * labels while any is on (up to two lines in the ruler's corner). */
+  {
+    g_autofree char *filters = bx_display_filter_describe (&self->filter);
+
+    if (filters != NULL)
+      {
+        GdkRGBA mark;
+        int tw, th;
+
+        gdk_rgba_parse (&mark, dark ? "#ffa348" : "#c64600");
+        font = pango_font_description_from_string ("Sans Bold 7");
+        pango_layout_set_font_description (layout, font);
+        pango_font_description_free (font);
+        pango_layout_set_text (layout, filters, -1);
+        pango_layout_set_width (layout, (LABEL_WIDTH - 12) * PANGO_SCALE);
+        pango_layout_set_height (layout, -2);
+        pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+        pango_layout_get_pixel_size (layout, &tw, &th);
+        set_source (cr, &mark, 1);
+        cairo_move_to (cr, 8, MAX (0, (RULER_HEIGHT - th) / 2.0));
+        pango_cairo_show_layout (cr, layout);
+        pango_layout_set_height (layout, -1);
+      }
+  }
 
   /* Annotation marks (stage annotations are shown by the scoring band). */
   if (self->annotations != NULL)
@@ -1234,7 +1286,7 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       {
         Trace *t = g_ptr_array_index (self->traces, i);
         double y_top = y0 + row * slot_h;
-        double overflow = self->length <= OVERFLOW_MAX_PAGE ? OVERFLOW * slot_h : 0;
+        double overflow = t->filterable && self->length <= OVERFLOW_MAX_PAGE ? OVERFLOW * slot_h : 0;
         double lim_top = MAX (y0, y_top - overflow);
         double lim_bottom = MIN (y1, y_top + slot_h + overflow);
         gboolean polyline = t->sample_rate * self->length < 1.5 * plot_w;
@@ -1319,9 +1371,13 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         draw_text (cr, layout, t->label, 10, two_lines ? yc - 6 : yc, x0 - 14, FALSE);
         if (two_lines)
           {
+            /* "2000", not "%g"'s "2e+03"; "0.05" for small ones. */
+            g_autofree char *number = amp >= 1 && amp < 1e7 && amp == round (amp) ? g_strdup_printf ("%.0f", amp)
+                                                                                  : g_strdup_printf ("%.3g", amp);
+
             /* Translators: amplitude from the channel's centre line to the edge of its row, e.g. "±50 µV" */
-            scale = t->unit[0] != '\0' ? g_strdup_printf (_("±%.3g %s"), amp, t->unit)
-                                        : g_strdup_printf ("±%.3g", amp);
+            scale = t->unit[0] != '\0' ? g_strdup_printf (_("±%s %s"), number, t->unit)
+                                        : g_strdup_printf ("±%s", number);
             pango_layout_set_font_description (layout, small);
             set_source (cr, &fg, 0.65);
             draw_text (cr, layout, scale, 10, yc + 7, x0 - 14, FALSE);

@@ -854,10 +854,21 @@ test_technician (void)
   {
     BxDisplayFilter filter = { 0.3, 35, 50 };
 
-    bx_signal_view_set_filter (view, &filter);
-    shoot (window, "tech-06-filters");
-    filter = (BxDisplayFilter) { 0, 0, 0 };
-    bx_signal_view_set_filter (view, &filter);
+    /* The corner above the labels says which filters are on, and only then. */
+    for (int on = 1; on >= 0; on--)
+      {
+        g_autoptr (GdkTexture) texture = NULL;
+
+        filter = on ? (BxDisplayFilter) { 0.3, 35, 50 } : (BxDisplayFilter) { 0, 0, 0 };
+        bx_signal_view_set_filter (view, &filter);
+        if (on)
+          shoot (window, "tech-06-filters");
+        texture = bx_ui_render (GTK_WIDGET (view));
+        if (on)
+          g_assert_cmpfloat (bx_ui_unlike_fraction (texture, 2, 12, 0, 0, 100, 23), >, 0.03);
+        else
+          g_assert_cmpfloat (bx_ui_unlike_fraction (texture, 2, 12, 0, 0, 100, 23), <, 0.001);
+      }
   }
   bx_recording_page_set_page_length (page, 300);
   shoot (window, "tech-07-5min");
