@@ -81,6 +81,9 @@ test_templates (void)
   builder = gtk_builder_new_from_resource ("/org/bioxbridge/BioxBridge/gtk/help-overlay.ui");
   help = gtk_builder_get_object (builder, "help_overlay");
   g_assert_true (GTK_IS_SHORTCUTS_WINDOW (help));
+  gtk_window_set_default_size (GTK_WINDOW (help), 1100, 720);
+  bx_ui_wait_for_window (GTK_WINDOW (help));
+  g_free (bx_ui_screenshot (GTK_WIDGET (help), "help-overlay"));
   gtk_window_destroy (GTK_WINDOW (help));
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
