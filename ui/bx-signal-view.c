@@ -983,6 +983,13 @@ draw_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double 
   pango_cairo_show_layout (cr, layout);
 }
 
+/* An annotation's text, placed while its mark is drawn under the traces and
+ * drawn once they are on the page so no trace hides it. */
+typedef struct {
+  double x, y, max_w;
+  const char *text;   /* owned by the annotation list */
+} NoteText;
+
 static void
 bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -990,6 +997,7 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
   double x0 = LABEL_WIDTH, x1 = w - RIGHT_MARGIN, plot_w = x1 - x0;
   g_autoptr (GPtrArray) bands = g_ptr_array_new ();   /* BxOverlayTrack*, visible */
+  g_autoptr (GArray) notes = g_array_new (FALSE, FALSE, sizeof (NoteText));   /* drawn over the traces */
   gboolean have_scoring = self->scoring != NULL;
   guint n_visible = 0, row;
   gboolean waiting_for_overview = FALSE;
@@ -1261,7 +1269,11 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
           cairo_stroke (cr);
           cairo_set_dash (cr, NULL, 0, 0);
           if (texts)
-            draw_text (cr, layout, a->text, x + 3, y0 + 8 + 12 * (drawn % 3), MIN (160, x1 - x - 4), FALSE);
+            {
+              NoteText note = { x + 3, y0 + 8 + 13 * (drawn % 3), MIN (160, x1 - x - 4), a->text };
+
+              g_array_append_val (notes, note);
+            }
           drawn++;
         }
     }
@@ -1395,6 +1407,36 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     pango_font_description_free (small);
   }
 
+  /* Annotation texts on a backing of the view's colour, over the traces. */
+  if (notes->len > 0)
+    {
+      GdkRGBA mark;
+
+      gdk_rgba_parse (&mark, dark ? "#ffa348" : "#c64600");
+      font = pango_font_description_from_string ("Sans 8");
+      pango_layout_set_font_description (layout, font);
+      pango_font_description_free (font);
+      for (guint i = 0; i < notes->len; i++)
+        {
+          const NoteText *note = &g_array_index (notes, NoteText, i);
+          int tw, th;
+
+          if (note->max_w < 8)
+            continue;
+          pango_layout_set_text (layout, note->text, -1);
+          pango_layout_set_width (layout, (int) (note->max_w * PANGO_SCALE));
+          pango_layout_get_pixel_size (layout, &tw, &th);
+          if (dark)
+            cairo_set_source_rgba (cr, 0.14, 0.14, 0.14, 0.85);
+          else
+            cairo_set_source_rgba (cr, 1, 1, 1, 0.85);
+          cairo_rectangle (cr, note->x - 2, note->y - th / 2.0, tw + 4, th);
+          cairo_fill (cr);
+          set_source (cr, &mark, 1);
+          draw_text (cr, layout, note->text, note->x, note->y, note->max_w, FALSE);
+        }
+    }
+
   /* Overview not built yet and the page too long to read raw. */
   if (waiting_for_overview)
     {
@@ -1445,19 +1487,22 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         pango_layout_set_font_description (layout, band_font);
         e0 = floor ((self->start - lab->start) / lab->epoch_length);
         e1 = ceil ((self->start + self->length - lab->start) / lab->epoch_length);
-        /* Epochs narrower than a few pixels (long pages) are drawn as runs of
-         * one stage, without the gap between epochs and with the run's mean
-         * confidence, or the band would vanish or turn to stripes. */
+        /* Epochs narrower than 12 px (long pages) are drawn as runs of one
+         * stage and about one confidence, without the gap between epochs and
+         * with the run's mean confidence: the band would otherwise vanish
+         * under a pixel per epoch, or turn to stripes above. */
         for (double e = MAX (e0, 0); e < MIN (e1, lab->n_epochs);)
           {
             int stage = lab->stages[(guint) e];
-            gboolean narrow = lab->epoch_length * px_per_s < 4;
+            gboolean narrow = lab->epoch_length * px_per_s < 12;
             double run = 1, conf = lab->confidence != NULL ? lab->confidence[(guint) e] : 1.0;
             double ta = lab->start + e * lab->epoch_length;
             double xa, xb;
             GdkRGBA c;
 
-            while (narrow && e + run < MIN (e1, lab->n_epochs) && lab->stages[(guint) (e + run)] == stage)
+            while (narrow && e + run < MIN (e1, lab->n_epochs) && lab->stages[(guint) (e + run)] == stage
+                   && (lab->confidence == NULL
+                       || fabs (lab->confidence[(guint) (e + run)] - lab->confidence[(guint) e]) < 0.1))
               {
                 conf += lab->confidence != NULL ? lab->confidence[(guint) (e + run)] : 1.0;
                 run++;
