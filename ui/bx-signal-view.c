@@ -594,7 +594,21 @@ trace_colour (BxSignalView *self, const Trace *t, const GdkRGBA *fg, GdkRGBA *ou
   if (t->has_colour)
     *out = t->colour;
   else if (self->has_palette && t->modality < BX_N_MODALITIES)
-    *out = self->palette[t->modality];
+    {
+      *out = self->palette[t->modality];
+      /* On a dark background the palette's dark greys (position, other) all
+       * but vanish, while its saturated colours stand out: bring dark, nearly
+       * grey palette colours halfway to the text colour. A colour the user
+       * picked for one trace is kept as is. */
+      double hi = MAX (out->red, MAX (out->green, out->blue)), lo = MIN (out->red, MIN (out->green, out->blue));
+
+      if (0.3 * fg->red + 0.59 * fg->green + 0.11 * fg->blue > 0.5 && hi < 0.5 && hi - lo < 0.15)
+        {
+          out->red = (out->red + fg->red) / 2;
+          out->green = (out->green + fg->green) / 2;
+          out->blue = (out->blue + fg->blue) / 2;
+        }
+    }
   else
     *out = *fg;
 }

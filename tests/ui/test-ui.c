@@ -875,6 +875,16 @@ test_technician (void)
   }
   bx_recording_page_set_page_length (page, 300);
   shoot (window, "tech-07-5min");
+  {
+    g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+
+    g_settings_set_string (settings, "style", "dark");
+    bx_ui_spin (0.2);
+    g_assert_true (adw_style_manager_get_dark (adw_style_manager_get_default ()));
+    shoot (window, "tech-07b-5min-dark");
+    g_settings_reset (settings, "style");
+    bx_ui_spin (0.2);
+  }
   bx_recording_page_set_page_length (page, 0);
   shoot (window, "tech-08-whole");
   /* The scoring band still shows the stages when an epoch is under a pixel wide. */
