@@ -52,30 +52,33 @@ n_visible_tracks (BxHypnogramView *self)
   return n;
 }
 
+/* Whether an N4 epoch of `h` lies in the strip's time span (a track may run
+ * on past the end of the recording, where nothing is drawn). */
 static gboolean
-labels_use_n4 (const BxHypnogram *h)
+labels_use_n4 (const BxHypnogram *h, double duration)
 {
-  for (guint e = 0; h != NULL && e < h->n_epochs; e++)
+  for (guint e = 0; h != NULL && e < h->n_epochs && h->start + e * h->epoch_length < duration; e++)
     if (h->stages[e] == BX_STAGE_N4)
       return TRUE;
   return FALSE;
 }
 
 /* W, R, N1, N2, N3, and N4 only when the scoring or a shown track holds it:
- * AASM has no N4, and an empty row would suggest a stage nobody scored. R&K
- * scorings (DREAMS, Sleep-EDF) get the row. One pass over ~1000 epochs per
- * track: cheap enough for every frame. */
+ * AASM has no N4, and an empty row would suggest a stage nobody scored; an
+ * R&K scoring with S4 epochs (Sleep-EDF) gets the row. One pass over ~1000
+ * epochs per track: cheap enough for every frame. */
 guint
 bx_hypnogram_view_get_n_rows (BxHypnogramView *self)
 {
-  gboolean n4 = labels_use_n4 (self->scoring);
+  gboolean n4 = labels_use_n4 (self->scoring, self->duration);
 
   if (self->tracks != NULL)
     for (guint i = 0; !n4 && i < g_list_model_get_n_items (self->tracks); i++)
       {
         g_autoptr (BxOverlayTrack) track = g_list_model_get_item (self->tracks, i);
 
-        n4 = bx_overlay_track_get_visible (track) && labels_use_n4 (bx_overlay_track_get_labels (track));
+        n4 = bx_overlay_track_get_visible (track)
+             && labels_use_n4 (bx_overlay_track_get_labels (track), self->duration);
       }
   return n4 ? BX_STAGE_N_ROWS : BX_STAGE_N_ROWS - 1;
 }

@@ -25,7 +25,7 @@ void bx_hypnogram_view_set_scoring (BxHypnogramView *self, const BxHypnogram *sc
 void bx_hypnogram_view_set_overlay_tracks (BxHypnogramView *self, GListModel *tracks);
 void bx_hypnogram_view_labels_changed (BxHypnogramView *self);
 /* Stage rows drawn: 6 (W, R, N1, N2, N3, N4) when the scoring or a visible
- * track holds an N4 epoch (R&K), else 5. */
+ * track holds an N4 epoch (R&K) within the recording, else 5. */
 guint bx_hypnogram_view_get_n_rows (BxHypnogramView *self);
 void bx_hypnogram_view_set_position (BxHypnogramView *self, double page_start, double page_length, int epoch,
                                      double epoch_length);

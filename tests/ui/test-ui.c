@@ -217,6 +217,75 @@ test_invalid_files (void)
   bx_ui_spin (0.1);
 }
 
+/* Opens `edf`, adds the hypnogram file `labels` as a label track and
+ * returns the strip's stage rows before and after, and the track's N4 epochs. */
+static void
+rows_with_track (const char *edf, const char *labels, const char *shot, guint *before, guint *after, guint *n_n4)
+{
+  BxWindow *window = new_window ();
+  BxRecordingPage *page = open_in (window, edf);
+  BxDocument *document = bx_recording_page_get_document (page);
+  BxHypnogramView *hypnogram = BX_HYPNOGRAM_VIEW (bx_recording_page_get_hypnogram_view (page));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BxHypnogram) stages = NULL;
+  g_autoptr (BxOverlayTrack) track = NULL;
+
+  *before = bx_hypnogram_view_get_n_rows (hypnogram);
+  if (labels != NULL)
+    {
+      stages = bx_labels_read_hypnogram (labels, NULL, NULL, 30, 0, &error);
+      g_assert_no_error (error);
+      *n_n4 = 0;
+      for (guint e = 0; e < stages->n_epochs; e++)
+        *n_n4 += stages->stages[e] == BX_STAGE_N4;
+      track = bx_overlay_track_new ("R&K hypnogram", stages);
+      bx_document_add_track (document, track);
+      bx_ui_spin (0.1);
+    }
+  *after = bx_hypnogram_view_get_n_rows (hypnogram);
+  g_free (bx_ui_screenshot (GTK_WIDGET (window), shot));
+  gtk_window_destroy (GTK_WINDOW (window));
+  bx_ui_spin (0.1);
+}
+
+/* R&K scorings on real files: the N4 row comes with the first S4 epoch in the
+ * recording's span, not with R&K as such. Sleep-EDF's SC4001 hypnogram has S4
+ * epochs; DREAMS excerpt 3 is scored S1-S3 only; on the 5-min Sleep-EDF
+ * excerpt the whole night's hypnogram has its S4 epochs after the end. */
+static void
+test_rk_hypnograms (void)
+{
+  g_autofree char *dreams = bx_test_shared_data_path ("dreams");
+  g_autofree char *sleep_edf = bx_test_shared_data_path ("edf-corpus/valid");
+  guint before, after, n4 = 0;
+
+  if (dreams == NULL || sleep_edf == NULL)
+    return;
+  {
+    g_autofree char *hyp = g_build_filename (sleep_edf, "SC4001EC-Hypnogram.edf", NULL);
+
+    rows_with_track (hyp, NULL, "rk-sleep-edf-scoring", &before, &after, &n4);
+    g_assert_cmpuint (before, ==, 6);
+  }
+  {
+    g_autofree char *edf = g_build_filename (dreams, "excerpt3.edf", NULL);
+    g_autofree char *txt = g_build_filename (dreams, "Hypnogram_excerpt3.txt", NULL);
+
+    rows_with_track (edf, txt, "rk-dreams-track", &before, &after, &n4);
+    g_assert_cmpuint (n4, ==, 0);
+    g_assert_cmpuint (before, ==, 5);
+    g_assert_cmpuint (after, ==, 5);
+  }
+  {
+    g_autofree char *edf = g_build_filename (sleep_edf, "short_psg.edf", NULL);
+    g_autofree char *hyp = g_build_filename (sleep_edf, "SC4001EC-Hypnogram.edf", NULL);
+
+    rows_with_track (edf, hyp, "rk-sleep-edf-excerpt-track", &before, &after, &n4);
+    g_assert_cmpuint (n4, >, 0);
+    g_assert_cmpuint (after, ==, 5);
+  }
+}
+
 /* ---- keyboard scoring, navigation, undo, save and reload ---- */
 
 static void
@@ -924,6 +993,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/window/file-chooser", test_file_chooser);
   g_test_add_data_func ("/ui/corpus/edf-corpus", "edf-corpus/valid", test_corpus_folder);
   g_test_add_data_func ("/ui/corpus/dreams", "dreams", test_corpus_folder);
+  g_test_add_func ("/ui/corpus/rk-hypnograms", test_rk_hypnograms);
   g_test_add_data_func ("/ui/corpus/eegmat-1", "eegmat#0/3", test_corpus_folder);
   g_test_add_data_func ("/ui/corpus/eegmat-2", "eegmat#1/3", test_corpus_folder);
   g_test_add_data_func ("/ui/corpus/eegmat-3", "eegmat#2/3", test_corpus_folder);
