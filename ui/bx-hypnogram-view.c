@@ -230,9 +230,19 @@ bx_hypnogram_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         }
     }
 
-  /* Hour ticks in clock time. */
+  /* Hour ticks in clock time; labels on every hour, or every 2nd, 3rd, ...
+   * (on hours divisible by that) when hours are closer than 48 px. */
   {
     double first_tick = 0;
+    static const int label_steps[] = { 1, 2, 3, 4, 6, 12, 24 };
+    int label_step = 24;
+
+    for (guint i = 0; i < G_N_ELEMENTS (label_steps); i++)
+      if (label_steps[i] * 3600 / self->duration * plot_w >= 48)
+        {
+          label_step = label_steps[i];
+          break;
+        }
 
     if (self->start != NULL)
       {
@@ -254,8 +264,12 @@ bx_hypnogram_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
           {
             g_autoptr (GDateTime) dt = g_date_time_add_seconds (self->start, t);
 
+            if (g_date_time_get_hour (dt) % label_step != 0)
+              continue;
             label = g_date_time_format (dt, "%H:%M");
           }
+        else if ((int) round (t / 3600) % label_step != 0)
+          continue;
         else
           label = g_strdup_printf ("%.0f h", t / 3600);
         set_source (cr, &fg, 0.7);
