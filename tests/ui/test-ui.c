@@ -558,6 +558,15 @@ test_sim_night_screenshots (void)
 
 /* ---- opening files: drag and drop, recent files, the file chooser ---- */
 
+static gboolean
+focus_in_signal_view (BxWindow *window, BxRecordingPage *page)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  GtkWidget *view = GTK_WIDGET (bx_recording_page_get_signal_view (page));
+
+  return focus != NULL && (focus == view || gtk_widget_is_ancestor (focus, view));
+}
+
 static void
 shoot_window (BxWindow *window, const char *name)
 {
@@ -694,6 +703,9 @@ test_drop_and_recent (void)
   g_assert_cmpstr (current_path (window), ==, b);
   g_assert_cmpuint (bx_signal_view_get_n_traces (bx_recording_page_get_signal_view (bx_window_get_current_page (window))),
                     ==, 3);
+  /* The keys work on the dropped recording without a click into it. */
+  bx_ui_spin (0.2);
+  g_assert_true (focus_in_signal_view (window, bx_window_get_current_page (window)));
   /* Both went to the recent files. */
   /* Added asynchronously (GTK looks the MIME type up first). */
   g_assert_true (bx_ui_wait (is_recent, uri_a, 10));
@@ -734,6 +746,8 @@ test_drop_and_recent (void)
   bx_ui_spin (0.05);
   g_assert_cmpuint (bx_window_get_n_pages (window), ==, 1);
   g_assert_cmpstr (current_path (window), ==, b);
+  bx_ui_spin (0.2);
+  g_assert_true (focus_in_signal_view (window, bx_window_get_current_page (window)));
 
   gtk_window_destroy (GTK_WINDOW (window));
   bx_ui_spin (0.1);
@@ -799,6 +813,8 @@ test_file_chooser (void)
   bx_ui_spin (0.05);
   g_assert_cmpuint (bx_window_get_n_pages (window), ==, 1);
   g_assert_cmpstr (current_path (window), ==, path);
+  bx_ui_spin (0.2);
+  g_assert_true (focus_in_signal_view (window, bx_window_get_current_page (window)));
 
   gtk_window_destroy (GTK_WINDOW (window));
   bx_ui_spin (0.1);
@@ -834,15 +850,6 @@ assert_little_clipping (BxRecordingPage *page, const char *where, double max_sha
                  bx_signal_view_get_trace_label (view, i), 100 * clipped, bx_signal_view_get_trace_scale (view, i),
                  bx_signal_view_get_trace_unit (view, i));
     }
-}
-
-static gboolean
-focus_in_signal_view (BxWindow *window, BxRecordingPage *page)
-{
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
-  GtkWidget *view = GTK_WIDGET (bx_recording_page_get_signal_view (page));
-
-  return focus != NULL && (focus == view || gtk_widget_is_ancestor (focus, view));
 }
 
 /* The demo night (or $BIOX_TECHNICIAN_EDF) paged, scored, zoomed and
