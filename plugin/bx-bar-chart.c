@@ -123,25 +123,26 @@ bar_top (const Geometry *g, double v)
   return round (g->y1 - CLAMP (v, 0, 1) * (g->y1 - g->y0));
 }
 
+/* "layer 7: 0.550" for a bar; NULL for none. */
 static char *
-marked_text (BxBarChart *self)
+bar_text (BxBarChart *self, int index)
 {
   double v;
 
-  if (self->marked < 0 || (guint) self->marked >= self->n)
+  if (index < 0 || (guint) index >= self->n)
     return NULL;
-  v = self->values[self->marked];
+  v = self->values[index];
   if (isnan (v))
-    /* TRANSLATORS: the chosen layer of an encoder whose score was not computed */
-    return g_strdup_printf (_("layer %d: not computed"), self->marked);
-  /* TRANSLATORS: the chosen layer of an encoder and its score in [0, 1] */
-  return g_strdup_printf (_("layer %d: %.3f"), self->marked, v);
+    /* TRANSLATORS: a layer of an encoder whose score was not computed */
+    return g_strdup_printf (_("layer %d: not computed"), index);
+  /* TRANSLATORS: a layer of an encoder and its score in [0, 1] */
+  return g_strdup_printf (_("layer %d: %.3f"), index, v);
 }
 
 static void
 update_accessible (BxBarChart *self)
 {
-  g_autofree char *value = marked_text (self);
+  g_autofree char *value = bar_text (self, self->marked);
   const char *title = self->title != NULL ? self->title : _("Bar chart");
   g_autofree char *label = NULL;
 
@@ -156,7 +157,7 @@ static void
 draw_header (BxBarChart *self, cairo_t *cr, const GdkRGBA *fg, const GdkRGBA *accent, double w)
 {
   g_autoptr (PangoLayout) layout = make_layout (GTK_WIDGET (self), 0.85, TRUE);
-  g_autofree char *value = marked_text (self);
+  g_autofree char *value = bar_text (self, self->marked);
   int value_w = 0, tw, th;
 
   if (value != NULL)
@@ -390,6 +391,27 @@ jump_mark (GtkWidget *widget, GVariant *args, gpointer user_data)
   return mark_key (self, target < 0 ? (int) self->n - 1 : target);
 }
 
+static gboolean
+bx_bar_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip)
+{
+  BxBarChart *self = BX_BAR_CHART (widget);
+  int index = keyboard ? self->marked : bx_bar_chart_index_at_x (self, x);
+  g_autofree char *text = bar_text (self, index);
+
+  if (text == NULL)
+    return FALSE;
+  if (index == self->suggested)
+    {
+      /* TRANSLATORS: tooltip of the bar the position search chose */
+      g_autofree char *suggested = g_strdup_printf (_("%s (the search's choice)"), text);
+
+      gtk_tooltip_set_text (tooltip, suggested);
+    }
+  else
+    gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 bx_bar_chart_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum, int *natural,
                       int *minimum_baseline, int *natural_baseline)
@@ -434,6 +456,7 @@ bx_bar_chart_class_init (BxBarChartClass *klass)
   widget_class->snapshot = bx_bar_chart_snapshot;
   widget_class->measure = bx_bar_chart_measure;
   widget_class->state_flags_changed = bx_bar_chart_state_flags_changed;
+  widget_class->query_tooltip = bx_bar_chart_query_tooltip;
 
   /**
    * BxBarChart::bar-activated:
@@ -463,6 +486,7 @@ bx_bar_chart_init (BxBarChart *self)
   self->marked = self->suggested = -1;
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
   g_signal_connect (click, "pressed", G_CALLBACK (on_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));

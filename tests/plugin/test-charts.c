@@ -141,6 +141,19 @@ test_bar_chart_marking (void)
       g_assert_cmpint (act.count, ==, (int) k + 1);
       g_assert_cmpint (act.last, ==, clicked[k]);
     }
+  /* Tooltips name the bar under the pointer, none outside the plot. */
+  {
+    GtkTooltip *tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+    gboolean shown = FALSE;
+
+    g_signal_emit_by_name (widget, "query-tooltip", (int) bx_bar_chart_get_bar_center (chart, 9), h / 2, FALSE,
+                           tooltip, &shown);
+    g_assert_true (shown);
+    g_signal_emit_by_name (widget, "query-tooltip", 2, h / 2, FALSE, tooltip, &shown);
+    g_assert_false (shown);
+    g_object_unref (tooltip);
+  }
+
   /* Outside the plot (the y labels, the right margin): nothing. */
   g_assert_cmpint (bx_bar_chart_index_at_x (chart, 2), ==, -1);
   g_assert_cmpint (bx_bar_chart_index_at_x (chart, 319), ==, -1);
@@ -339,6 +352,13 @@ test_loss_plot (void)
   bx_loss_plot_append (plot, 0, NAN);
   g_free (screenshot (window, "charts-loss-plot-nan"));
   g_assert_cmpuint (bx_loss_plot_get_n_drawn_vertices (plot), ==, 0);
+  bx_loss_plot_clear (plot);
+
+  /* A short run, fewer points than pixels: a plain polyline. */
+  for (guint i = 0; i < 40; i++)
+    bx_loss_plot_append (plot, 25.0 * i, 0.4 + 1.3 * exp (-(double) i / 8) + 0.05 * sin (i * 1.3));
+  g_free (screenshot (window, "charts-loss-plot-short"));
+  g_assert_cmpuint (bx_loss_plot_get_n_drawn_vertices (plot), ==, 40);
   bx_loss_plot_clear (plot);
 
   /* A 20 000-step run: a decaying noisy loss with one spike. */
