@@ -2,6 +2,7 @@
  *
  *   bench-training [--direction eeg2ecg|ecg2eeg] [--steps K] [--threads T]
  *                  [--batch B] [--windows N] [--dir DIR] [--skip-torch]
+ *                  [--repeat R]
  *
  * 1. Runs tests/bench/training/torch_reference.py (Debian python3-torch): it
  *    writes full-size random-weight LaBraM-base (ISRUC, 6 ch × 30 s) and
@@ -12,19 +13,24 @@
  *    windows once (timed), then times K steps of bridge → old layers l..L−1 →
  *    cosine loss → backward → Adam.
  * 3. Prints both rates and the ratios: per step, and per step with the
- *    one-time feature pass amortised over one epoch of N windows.
+ *    one-time feature pass amortised over one epoch of N windows. The timed
+ *    call's step times are printed one by one (the first step of a call is
+ *    where its buffers are set up); --repeat R times R more calls after it
+ *    (they do not enter the ratio; for profiling and noise).
  * 4. Times the position search (probe CV on every new-FM layer + CKA on every
  *    old-FM layer) over 1,000 windows of features with the real layer widths.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-glib/json-glib.h>
 
 #include "bridge/bx-bridge-train.h"
 #include "bridge/bx-pair-features.h"
 #include "bridge/bx-position-search.h"
+#include "jobs/bx-job.h"
 #include "nn/bx-nn.h"
 
 #ifndef BENCH_SOURCE_DIR
@@ -73,6 +79,55 @@ raw_inputs (BxModelFamily family, guint n, BxRng *rng, int *ndim, gint64 *shape)
       shape[1] = 3000;
     }
   return x;
+}
+
+/* Wall-clock time of every step of a bx_bridge_train call, from its job's
+ * progress reports (min interval 0, so every step reports). */
+typedef struct {
+  double t_prev, cpu_prev;
+  GArray *dt, *dcpu;
+} StepClock;
+
+/* CPU seconds of the whole process (all threads): with a loaded machine the
+ * wall time of a step varies by 2×, its CPU time much less. */
+static double
+cpu_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+step_clock_start (StepClock *c)
+{
+  c->t_prev = now ();
+  c->cpu_prev = cpu_now ();
+}
+
+static void
+step_clock_tick (const BxJobProgress *progress, gpointer user_data)
+{
+  StepClock *c = user_data;
+  double t = now (), cpu = cpu_now ();
+
+  g_array_append_val (c->dt, (double){ t - c->t_prev });
+  g_array_append_val (c->dcpu, (double){ cpu - c->cpu_prev });
+  c->t_prev = t;
+  c->cpu_prev = cpu;
+}
+
+static void
+print_steps (const StepClock *c)
+{
+  printf ("  per step, wall (s):");
+  for (guint i = 0; i < c->dt->len; i++)
+    printf (" %.3f", g_array_index (c->dt, double, i));
+  printf ("   CPU, all threads (s):");
+  for (guint i = 0; i < c->dcpu->len; i++)
+    printf (" %.3f", g_array_index (c->dcpu, double, i));
+  printf ("\n");
 }
 
 static BxModel *
@@ -177,7 +232,7 @@ main (int argc, char **argv)
 {
   g_autofree char *direction = g_strdup ("eeg2ecg");
   g_autofree char *dir = NULL;
-  int steps = 5, threads = 2, batch = 16, windows = 64, search_windows = 1000;
+  int steps = 5, threads = 2, batch = 16, windows = 64, search_windows = 1000, repeat = 0;
   gboolean skip_torch = FALSE;
   GOptionEntry entries[] = {
     { "direction", 0, 0, G_OPTION_ARG_STRING, &direction, "eeg2ecg or ecg2eeg", "D" },
@@ -188,6 +243,7 @@ main (int argc, char **argv)
     { "search-windows", 0, 0, G_OPTION_ARG_INT, &search_windows, "windows for the position-search timing", "N" },
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "folder for the generated checkpoints", "DIR" },
     { "skip-torch", 0, 0, G_OPTION_ARG_NONE, &skip_torch, "do not run the PyTorch side", NULL },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "time this many more training calls after the first", "R" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("— bridge training speed vs the reference");
@@ -199,7 +255,7 @@ main (int argc, char **argv)
   g_autoptr (BxPairFeatures) features = NULL;
   g_autoptr (BxProtoBridge) bridge = NULL;
   g_autofree float *old_prep = NULL, *new_prep = NULL;
-  double torch_rate = NAN, t0, t_features, t_steps, c_rate, amortised, amortised50;
+  double torch_rate = NAN, t0, t_features, t_steps = NAN, c_rate, amortised, amortised50;
   guint d_old, T;
   BxBridgeLayout layout;
   BxRng rng;
@@ -258,11 +314,28 @@ main (int argc, char **argv)
                           NULL, NULL, NULL, &error))
       g_error ("%s", error->message);
     steps = (int) ((n_timed + batch - 1) / batch);
-    t0 = now ();
-    if (!bx_bridge_train (old_model, d->l, bridge, features->new_pooled[d->m], features->targets, n_timed, &tp,
-                          &loss, NULL, NULL, &error))
-      g_error ("%s", error->message);
-    t_steps = now () - t0;
+    for (int call = 0; call <= repeat; call++)
+      {
+        StepClock clock = { 0, 0, g_array_new (FALSE, FALSE, sizeof (double)),
+                            g_array_new (FALSE, FALSE, sizeof (double)) };
+        g_autoptr (BxJob) job = bx_job_new (NULL, step_clock_tick, &clock);
+        double t;
+
+        bx_job_set_min_interval (job, 0.0);
+        step_clock_start (&clock);
+        t0 = clock.t_prev;
+        if (!bx_bridge_train (old_model, d->l, bridge, features->new_pooled[d->m], features->targets, n_timed, &tp,
+                              &loss, NULL, job, &error))
+          g_error ("%s", error->message);
+        t = now () - t0;
+        if (call == 0)
+          t_steps = t;
+        else
+          printf ("C bridge training call %d of %d more: %.3f steps/s\n", call, repeat, steps / t);
+        print_steps (&clock);
+        g_array_unref (clock.dt);
+        g_array_unref (clock.dcpu);
+      }
   }
   c_rate = steps / t_steps;
   /* One epoch over the N windows costs N/batch steps plus one feature pass. */
