@@ -600,7 +600,8 @@ trace_colour (BxSignalView *self, const Trace *t, const GdkRGBA *fg, GdkRGBA *ou
        * but vanish, while its saturated colours stand out: bring dark, nearly
        * grey palette colours halfway to the text colour. A colour the user
        * picked for one trace is kept as is. */
-      double hi = MAX (out->red, MAX (out->green, out->blue)), lo = MIN (out->red, MIN (out->green, out->blue));
+      double hi = MAX (out->red, MAX (out->green, out->blue));
+      double lo = MIN (out->red, MIN (out->green, out->blue));
 
       if (0.3 * fg->red + 0.59 * fg->green + 0.11 * fg->blue > 0.5 && hi < 0.5 && hi - lo < 0.15)
         {
@@ -1398,8 +1399,8 @@ bx_signal_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         if (two_lines)
           {
             /* "2000", not "%g"'s "2e+03"; "0.05" for small ones. */
-            g_autofree char *number = amp >= 1 && amp < 1e7 && amp == round (amp) ? g_strdup_printf ("%.0f", amp)
-                                                                                  : g_strdup_printf ("%.3g", amp);
+            gboolean whole = amp >= 1 && amp < 1e7 && amp == round (amp);
+            g_autofree char *number = whole ? g_strdup_printf ("%.0f", amp) : g_strdup_printf ("%.3g", amp);
 
             /* Translators: amplitude from the channel's centre line to the edge of its row, e.g. "±50 µV" */
             scale = t->unit[0] != '\0' ? g_strdup_printf (_("±%s %s"), number, t->unit)

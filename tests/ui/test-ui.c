@@ -220,7 +220,8 @@ test_invalid_files (void)
 /* Opens `edf`, adds the hypnogram file `labels` as a label track and
  * returns the strip's stage rows before and after, and the track's N4 epochs. */
 static void
-rows_with_track (const char *edf, const char *labels, const char *shot, guint *before, guint *after, guint *n_n4)
+rows_with_track (const char *edf, const char *labels, const char *shot, guint *before, guint *after,
+                 guint *n_n4)
 {
   BxWindow *window = new_window ();
   BxRecordingPage *page = open_in (window, edf);
@@ -655,7 +656,8 @@ has_rows (gpointer data)
   RowCount *rc = data;
   guint n = 0;
 
-  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (rc->list)); c != NULL; c = gtk_widget_get_next_sibling (c))
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (rc->list)); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
     n += GTK_IS_LIST_BOX_ROW (c);
   return n >= rc->n;
 }
@@ -663,8 +665,10 @@ has_rows (gpointer data)
 static GtkListBoxRow *
 find_recent_row (GtkListBox *list, const char *title)
 {
-  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (list)); c != NULL; c = gtk_widget_get_next_sibling (c))
-    if (ADW_IS_PREFERENCES_ROW (c) && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), title) == 0)
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (list)); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    if (ADW_IS_PREFERENCES_ROW (c)
+        && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), title) == 0)
       return GTK_LIST_BOX_ROW (c);
   return NULL;
 }
@@ -684,12 +688,14 @@ test_drop_and_recent (void)
   BxWindow *window;
   GtkListBox *recent_list;
   GtkStack *stack;
+  BxRecordingPage *page;
 
   g_assert_true (g_file_set_contents (notes, "not a recording\n", -1, NULL));
   fnotes = g_file_new_for_path (notes);
   window = new_window ();
   stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (window), BX_TYPE_WINDOW, "main_stack"));
-  recent_list = GTK_LIST_BOX (gtk_widget_get_template_child (GTK_WIDGET (window), BX_TYPE_WINDOW, "recent_list"));
+  recent_list
+    = GTK_LIST_BOX (gtk_widget_get_template_child (GTK_WIDGET (window), BX_TYPE_WINDOW, "recent_list"));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
 
   /* Two recordings dropped at once: two tabs, the last one shown. */
@@ -701,8 +707,8 @@ test_drop_and_recent (void)
   g_assert_cmpuint (bx_window_get_n_pages (window), ==, 2);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "tabs");
   g_assert_cmpstr (current_path (window), ==, b);
-  g_assert_cmpuint (bx_signal_view_get_n_traces (bx_recording_page_get_signal_view (bx_window_get_current_page (window))),
-                    ==, 3);
+  page = bx_window_get_current_page (window);
+  g_assert_cmpuint (bx_signal_view_get_n_traces (bx_recording_page_get_signal_view (page)), ==, 3);
   /* The keys work on the dropped recording without a click into it. */
   bx_ui_spin (0.2);
   g_assert_true (focus_in_signal_view (window, bx_window_get_current_page (window)));
@@ -847,8 +853,8 @@ assert_little_clipping (BxRecordingPage *page, const char *where, double max_sha
                       100 * clipped);
       if (clipped > max_share)
         g_error ("%s: %s is clipped in %.1f%% of the page at its default scale ±%g %s", where,
-                 bx_signal_view_get_trace_label (view, i), 100 * clipped, bx_signal_view_get_trace_scale (view, i),
-                 bx_signal_view_get_trace_unit (view, i));
+                 bx_signal_view_get_trace_label (view, i), 100 * clipped,
+                 bx_signal_view_get_trace_scale (view, i), bx_signal_view_get_trace_unit (view, i));
     }
 }
 
@@ -895,11 +901,13 @@ test_technician (void)
   /* Default scales: wake (eye movements), N3 (slow waves), REM. */
   assert_little_clipping (page, "wake", 0.02);
   g_assert_true (bx_recording_page_go_to (page, "23:20", &error));
-  g_assert_cmpint (bx_document_get_stage (document, bx_recording_page_get_current_epoch (page)), ==, BX_STAGE_N3);
+  g_assert_cmpint (bx_document_get_stage (document, bx_recording_page_get_current_epoch (page)), ==,
+                   BX_STAGE_N3);
   shoot (window, "tech-02-n3");
   assert_little_clipping (page, "N3", 0.02);
   g_assert_true (bx_recording_page_go_to (page, "00:31", &error));
-  g_assert_cmpint (bx_document_get_stage (document, bx_recording_page_get_current_epoch (page)), ==, BX_STAGE_REM);
+  g_assert_cmpint (bx_document_get_stage (document, bx_recording_page_get_current_epoch (page)), ==,
+                   BX_STAGE_REM);
   shoot (window, "tech-03-rem");
   assert_little_clipping (page, "REM", 0.02);
   g_assert_no_error (error);
