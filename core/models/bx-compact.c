@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bx-compact-private.h"
+#include "dsp/bx-fft.h"
 #include "nn/bx-nn.h"
 
 #define LN_EPS 1e-5f
@@ -656,58 +657,50 @@ bx_compact_spectrum_targets (const BxCompactObjective *obj, int rate, int patch,
                              int n_samples, const float *prepared, float *out, GError **error)
 {
   int lo[64], hi[64], K = obj->n_bands, N = n_samples / patch;
-  int W = spectrum_length (obj, rate, patch, n_samples, lo, hi, error), kmax;
-  g_autofree float *cs = NULL, *sn = NULL, *win = NULL;
-  g_autofree double *pw = NULL;
+  int W = spectrum_length (obj, rate, patch, n_samples, lo, hi, error);
+  g_autoptr (BxFft) fft = NULL;
+  g_autofree double *win = NULL, *seg = NULL, *spec = NULL;
   double norm = 0.0;
 
   if (W == 0)
     return FALSE;
-  kmax = W / 2;
-  /* periodic Hann and the DFT rows of the bins in use: (kmax + 1, W) */
-  win = g_new (float, W);
+  fft = bx_fft_new ((gsize)W, error);
+  if (fft == NULL)
+    return FALSE;
+  /* periodic Hann */
+  win = g_new (double, W);
   for (int i = 0; i < W; i++)
     {
-      win[i] = (float)(0.5 - 0.5 * cos (2.0 * G_PI * i / W));
-      norm += (double)win[i] * win[i];
+      win[i] = 0.5 - 0.5 * cos (2.0 * G_PI * i / W);
+      norm += win[i] * win[i];
     }
-  cs = g_new0 (float, (gsize)(kmax + 1) * W);
-  sn = g_new0 (float, (gsize)(kmax + 1) * W);
-  for (int k = lo[0]; k <= kmax; k++)
-    for (int i = 0; i < W; i++)
-      {
-        /* (k·i) mod W keeps the phase argument exact for long windows */
-        double a = 2.0 * G_PI * (double)(((gint64)k * i) % W) / W;
-        cs[(gsize)k * W + i] = (float)cos (a) * win[i];
-        sn[(gsize)k * W + i] = (float)sin (a) * win[i];
-      }
-  pw = g_new (double, kmax + 1);
+  seg = g_new (double, W);
+  spec = g_new (double, 2 * (W / 2 + 1));
   for (gsize r = 0; r < (gsize)batch * n_channels; r++)
     {
       const float *x = prepared + r * n_samples;
+      int prev_start = -1;
       for (int n = 0; n < N; n++)
         {
           /* the periodogram window centred on patch n, shifted to stay inside the input */
           int start = CLAMP (n * patch + patch / 2 - W / 2, 0, n_samples - W);
-          const float *seg = x + start;
           float *o = out + (r * N + n) * K;
-          for (int k = lo[0]; k <= kmax; k++)
+          if (start == prev_start)
             {
-              const float *ck = cs + (gsize)k * W, *sk = sn + (gsize)k * W;
-              double re = 0.0, im = 0.0;
-              for (int i = 0; i < W; i++)
-                {
-                  re += ck[i] * seg[i];
-                  im += sk[i] * seg[i];
-                }
-              /* |X_k|² / Σ w²: 1 on average for unit-variance white noise */
-              pw[k] = (re * re + im * im) / norm;
+              /* same segment as the previous patch (clamped at an edge): same target */
+              memcpy (o, o - K, sizeof (float) * K);
+              continue;
             }
+          prev_start = start;
+          for (int i = 0; i < W; i++)
+            seg[i] = x[start + i] * win[i];
+          bx_fft_rfft (fft, seg, spec);
           for (int j = 0; j < K; j++)
             {
               double p = 0.0;
+              /* |X_k|² / Σ w²: 1 on average for unit-variance white noise */
               for (int k = lo[j]; k < hi[j]; k++)
-                p += pw[k];
+                p += (spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1]) / norm;
               /* the floor keeps empty bands (above a recording's low-pass) from dominating the loss */
               o[j] = (float)log (p / (hi[j] - lo[j]) + 1e-3);
             }
