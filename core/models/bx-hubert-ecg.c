@@ -23,9 +23,10 @@ typedef struct {
   int length, conv_len[5], tokens;
 } Hubert;
 
-/* Everything layer i's backward reads, (B·T, ·). */
+/* Everything layer i's input-gradient backward reads, (B·T, ·): not the
+ * inputs of the linear layers (their weight gradients are never needed). */
 typedef struct {
-  const float *x, *q, *k, *v, *probs, *o, *x1, *mean1, *rstd1, *y1, *h, *g, *x2, *mean2, *rstd2;
+  const float *q, *k, *v, *probs, *x1, *mean1, *rstd1, *h, *x2, *mean2, *rstd2;
 } HubertSaved;
 
 static void
@@ -179,10 +180,14 @@ hubert_stem_forward (BxModel *m, BxModelContext *ctx, int batch, const float *in
                           .groups = 1 };
       float *y = (x == a) ? b : a;
       gsize n = (gsize) batch * C * hb->conv_len[i];
-      bx_conv1d_forward (y, x, hb->conv_w[i], NULL, &s, ws);
+      /* GroupNorm needs the whole length first; the other convs take their GELU in the epilogue */
+      BxConv1dFused f = { .out_act = i == 0 ? BX_CONV_ACT_NONE : BX_CONV_ACT_GELU };
+      bx_conv1d_forward_fused (y, x, hb->conv_w[i], NULL, &s, &f, ws);
       if (i == 0)
-        bx_group_norm_forward (y, NULL, NULL, y, hb->gn_w, hb->gn_b, batch, C, hb->conv_len[0], C, 1e-5f);
-      bx_gelu_forward (y, y, n);
+        {
+          bx_group_norm_forward (y, NULL, NULL, y, hb->gn_w, hb->gn_b, batch, C, hb->conv_len[0], C, 1e-5f);
+          bx_gelu_forward (y, y, n);
+        }
       x = y;
       len = hb->conv_len[i];
     }
@@ -192,14 +197,18 @@ hubert_stem_forward (BxModel *m, BxModelContext *ctx, int batch, const float *in
   bx_linear_forward (out, feat, hb->fp_w, hb->fp_b, batch * T, C, H);
   /* h + GELU(pos_conv(h)) then LayerNorm */
   bx_transpose_forward (hT, out, batch, T, H);
-  bx_conv1d_forward (pc, hT, hb->pos_w, hb->pos_b, &pos, ws);
-  bx_gelu_forward (pc, pc, (gsize) batch * T * H);
+  {
+    BxConv1dFused f = { .out_act = BX_CONV_ACT_GELU };
+    bx_conv1d_forward_fused (pc, hT, hb->pos_w, hb->pos_b, &pos, &f, ws);
+  }
   bx_transpose_forward (hT, pc, batch, H, T);
   bx_add_forward (out, out, hT, (gsize) batch * T * H);
   bx_layer_norm_forward (out, NULL, NULL, out, hb->enc_ln_w, hb->enc_ln_b, batch * T, H, 1e-5f);
 }
 
-/* Post-LN layer: y1 = LN(x + out_proj(attn(x))), y = LN_f(y1 + fc2(GELU(fc1(y1)))) */
+/* Post-LN layer: y1 = LN(x + out_proj(attn(x))), y = LN_f(y1 + fc2(GELU(fc1(y1))))
+ * qkv, the attention output, y1, GELU and the projections are scratch,
+ * released before returning (bx-model-blocks.c explains why). */
 static void *
 hubert_layer_forward (BxModel *m, BxModelContext *ctx, int layer, int batch, const float *x, float *y,
                       gboolean save)
@@ -209,15 +218,16 @@ hubert_layer_forward (BxModel *m, BxModelContext *ctx, int layer, int batch, con
   int T = hb->tokens, D = m->cfg.dim, H = m->cfg.heads, hd = D / H, F = m->cfg.ffn, R = batch * T;
   gsize RD = (gsize) R * D;
   HubertSaved *s = save ? bx_model_ctx_alloc_bytes (ctx, sizeof (HubertSaved)) : NULL;
-  float *qkv = bx_model_ctx_alloc (ctx, 3 * RD);
   float *q = bx_model_ctx_alloc (ctx, RD), *k = bx_model_ctx_alloc (ctx, RD), *v = bx_model_ctx_alloc (ctx, RD);
   float *probs = save ? bx_model_ctx_alloc (ctx, (gsize) batch * H * T * T) : NULL;
-  float *ws = bx_model_ctx_alloc (ctx, bx_attention_workspace_floats (T));
-  float *o = bx_model_ctx_alloc (ctx, RD), *a = bx_model_ctx_alloc (ctx, RD), *x1 = bx_model_ctx_alloc (ctx, RD);
+  float *x1 = bx_model_ctx_alloc (ctx, RD), *x2 = bx_model_ctx_alloc (ctx, RD);
   float *mean1 = bx_model_ctx_alloc (ctx, R), *rstd1 = bx_model_ctx_alloc (ctx, R);
-  float *y1 = bx_model_ctx_alloc (ctx, RD), *x2 = bx_model_ctx_alloc (ctx, RD);
   float *mean2 = bx_model_ctx_alloc (ctx, R), *rstd2 = bx_model_ctx_alloc (ctx, R);
-  float *h = bx_model_ctx_alloc (ctx, (gsize) R * F), *g = bx_model_ctx_alloc (ctx, (gsize) R * F);
+  float *h = bx_model_ctx_alloc (ctx, (gsize) R * F);
+  BxModelArenaMark scratch = bx_model_ctx_mark (ctx);
+  float *qkv = bx_model_ctx_alloc (ctx, 3 * RD), *ws = bx_model_ctx_alloc (ctx, bx_attention_workspace_floats (T));
+  float *o = bx_model_ctx_alloc (ctx, RD), *a = bx_model_ctx_alloc (ctx, RD), *y1 = bx_model_ctx_alloc (ctx, RD);
+  float *g = bx_model_ctx_alloc (ctx, (gsize) R * F);
 
   bx_linear_forward (qkv, x, L->qkv_w, L->qkv_b, R, D, 3 * D);
   bx_split_qkv_forward (q, k, v, qkv, R, D);
@@ -230,10 +240,11 @@ hubert_layer_forward (BxModel *m, BxModelContext *ctx, int layer, int batch, con
   bx_linear_forward (a, g, L->fc2_w, L->fc2_b, R, F, D);
   bx_add_forward (x2, y1, a, RD);
   bx_layer_norm_forward (y, mean2, rstd2, x2, L->fln_w, L->fln_b, R, D, 1e-5f);
+  bx_model_ctx_reset_to (ctx, scratch);
   if (!save)
     return NULL;
-  *s = (HubertSaved){ .x = x, .q = q, .k = k, .v = v, .probs = probs, .o = o, .x1 = x1, .mean1 = mean1,
-                      .rstd1 = rstd1, .y1 = y1, .h = h, .g = g, .x2 = x2, .mean2 = mean2, .rstd2 = rstd2 };
+  *s = (HubertSaved){ .q = q, .k = k, .v = v, .probs = probs, .x1 = x1, .mean1 = mean1, .rstd1 = rstd1, .h = h,
+                      .x2 = x2, .mean2 = mean2, .rstd2 = rstd2 };
   return s;
 }
 
@@ -247,24 +258,24 @@ hubert_layer_backward (BxModel *m, BxModelContext *ctx, int layer, int batch, vo
   int T = hb->tokens, D = m->cfg.dim, H = m->cfg.heads, hd = D / H, F = m->cfg.ffn, R = batch * T;
   gsize RD = (gsize) R * D;
   float *dx2 = bx_model_ctx_alloc_zeros (ctx, RD), *dy1 = bx_model_ctx_alloc (ctx, RD);
-  float *dg = bx_model_ctx_alloc_zeros (ctx, (gsize) R * F), *dh = bx_model_ctx_alloc_zeros (ctx, (gsize) R * F);
-  float *dx1 = bx_model_ctx_alloc_zeros (ctx, RD), *d_o = bx_model_ctx_alloc_zeros (ctx, RD);
+  float *dg = bx_model_ctx_alloc (ctx, (gsize) R * F);
+  float *dx1 = bx_model_ctx_alloc_zeros (ctx, RD), *d_o = bx_model_ctx_alloc (ctx, RD);
   float *dq = bx_model_ctx_alloc_zeros (ctx, RD), *dk = bx_model_ctx_alloc_zeros (ctx, RD);
-  float *dv = bx_model_ctx_alloc_zeros (ctx, RD), *dqkv = bx_model_ctx_alloc_zeros (ctx, 3 * RD);
+  float *dv = bx_model_ctx_alloc_zeros (ctx, RD), *dqkv = bx_model_ctx_alloc (ctx, 3 * RD);
   float *ws = bx_model_ctx_alloc (ctx, bx_attention_workspace_floats (T));
 
   bx_layer_norm_backward (dx2, NULL, NULL, dy, s->x2, s->mean2, s->rstd2, L->fln_w, R, D);
   memcpy (dy1, dx2, RD * sizeof (float));
-  bx_linear_backward (dg, NULL, NULL, dx2, s->g, L->fc2_w, R, F, D);
-  bx_gelu_backward (dh, dg, s->h, (gsize) R * F);
-  bx_linear_backward (dy1, NULL, NULL, dh, s->y1, L->fc1_w, R, D, F);
+  bx_linear_input_grad (dg, dx2, L->fc2_w, R, F, D);
+  bx_gelu_backward_inplace (dg, s->h, (gsize) R * F);
+  bx_linear_backward (dy1, NULL, NULL, dg, NULL, L->fc1_w, R, D, F);
   bx_layer_norm_backward (dx1, NULL, NULL, dy1, s->x1, s->mean1, s->rstd1, L->ln_w, R, D);
-  bx_linear_backward (d_o, NULL, NULL, dx1, s->o, L->out_w, R, D, D);
+  bx_linear_input_grad (d_o, dx1, L->out_w, R, D, D);
   bx_attention_backward (dq, dk, dv, d_o, s->probs, s->q, s->k, s->v, batch, T, H, hd, 1.0f / sqrtf ((float) hd),
                          ws);
-  bx_split_qkv_backward (dqkv, dq, dk, dv, R, D);
+  bx_join_qkv (dqkv, dq, dk, dv, R, D);
   memcpy (dx, dx1, RD * sizeof (float));
-  bx_linear_backward (dx, NULL, NULL, dqkv, s->x, L->qkv_w, R, D, 3 * D);
+  bx_linear_backward (dx, NULL, NULL, dqkv, NULL, L->qkv_w, R, D, 3 * D);
 }
 
 const BxModelFamilyOps bx_hubert_ecg_ops = {

@@ -108,6 +108,14 @@ gboolean bx_model_load_checkpoint (BxModel *model, BxModelFamily family, const c
 float *bx_model_ctx_alloc (BxModelContext *ctx, gsize n_floats);
 float *bx_model_ctx_alloc_zeros (BxModelContext *ctx, gsize n_floats);
 void *bx_model_ctx_alloc_bytes (BxModelContext *ctx, gsize n_bytes);
+/* Stack marks on the context arena: a layer's scratch (activations its
+ * backward does not read) is released with reset_to before it returns. */
+typedef struct {
+  guint chunk;
+  gsize used;
+} BxModelArenaMark;
+BxModelArenaMark bx_model_ctx_mark (BxModelContext *ctx);
+void bx_model_ctx_reset_to (BxModelContext *ctx, BxModelArenaMark mark);
 
 /* PaPaGei channel rule (ResNet1DMoE): block 0 keeps base_filters; block i > 0
  * has in = base·2^((i−1)/4), out = 2·in when i % 4 == 0. */

@@ -495,6 +495,20 @@ bx_model_ctx_alloc_bytes (BxModelContext *ctx, gsize n_bytes)
   return bx_arena_alloc (ctx->arena, n_bytes);
 }
 
+BxModelArenaMark
+bx_model_ctx_mark (BxModelContext *ctx)
+{
+  BxArenaMark m = bx_arena_mark (ctx->arena);
+
+  return (BxModelArenaMark){ m.chunk, m.used };
+}
+
+void
+bx_model_ctx_reset_to (BxModelContext *ctx, BxModelArenaMark mark)
+{
+  bx_arena_reset_to (ctx->arena, (BxArenaMark){ mark.chunk, mark.used });
+}
+
 static gsize
 max_activation (const BxModel *model, int start, int end)
 {

@@ -82,6 +82,18 @@ bx_split_qkv_backward (float *d_qkv, const float *d_q, const float *d_k, const f
         }
 }
 
+void
+bx_join_qkv (float *qkv, const float *q, const float *k, const float *v, int n_rows, int dim)
+{
+  for (int r = 0; r < n_rows; r++)
+    {
+      float *dst = qkv + (size_t) r * 3 * dim;
+      memcpy (dst, q + (size_t) r * dim, sizeof (float) * dim);
+      memcpy (dst + dim, k + (size_t) r * dim, sizeof (float) * dim);
+      memcpy (dst + 2 * dim, v + (size_t) r * dim, sizeof (float) * dim);
+    }
+}
+
 /* dS = P ⊙ (dP − Σ dP ⊙ P) for one row, in place over dP. */
 BX_NN_SIMD_CLONES static void
 softmax_grad_row (float *g, const float *p, int n)

@@ -55,6 +55,30 @@ bx_gelu_backward (float *d_in, const float *d_out, const float *in, size_t n)
   bx_nn_parallel_for (n, PAR_MIN, gelu_backward_range, &j);
 }
 
+BX_NN_SIMD_CLONES static void
+gelu_backward_inplace_range (void *p, size_t begin, size_t end, int thread)
+{
+  const float inv_sqrt_2pi = 0.3989422804014327f;
+  GeluJob *j = p;
+  float *d = j->out;
+  const float *in = j->in;
+#pragma omp simd
+  for (size_t i = begin; i < end; i++)
+    {
+      float x = in[i];
+      float cdf = bx_nn_normal_cdf (x);
+      float pdf = inv_sqrt_2pi * bx_nn_exp (-0.5f * x * x);
+      d[i] *= cdf + x * pdf;
+    }
+}
+
+void
+bx_gelu_backward_inplace (float *d, const float *in, size_t n)
+{
+  GeluJob j = { d, in, NULL };
+  bx_nn_parallel_for (n, PAR_MIN, gelu_backward_inplace_range, &j);
+}
+
 void
 bx_relu_forward (float *out, const float *in, size_t n)
 {

@@ -38,3 +38,11 @@ bx_linear_backward (float *d_in, float *d_weight, float *d_bias, const float *d_
           d_bias[o] += g[o];
       }
 }
+
+void
+bx_linear_input_grad (float *d_in, const float *d_out, const float *weight, int n_rows, int in_features,
+                      int out_features)
+{
+  bx_nn_sgemm (CblasNoTrans, CblasNoTrans, n_rows, in_features, out_features, 1.0f, d_out, out_features, weight,
+               in_features, 0.0f, d_in, in_features);
+}

@@ -107,6 +107,10 @@ void bx_linear_forward (float *out, const float *in, const float *weight, const 
  * d_bias (out_features) += Σ_rows d_out */
 void bx_linear_backward (float *d_in, float *d_weight, float *d_bias, const float *d_out, const float *in,
                          const float *weight, int n_rows, int in_features, int out_features);
+/* The input gradient alone, written rather than accumulated (frozen layers;
+ * no zeroed buffer): d_in (n_rows, in_features) = d_out · weight. */
+void bx_linear_input_grad (float *d_in, const float *d_out, const float *weight, int n_rows, int in_features,
+                           int out_features);
 
 /* ------------------------------------------------------------------------ */
 /* Convolution along the last axis (conv1d, and 1×k conv2d on rows)         */
@@ -230,6 +234,9 @@ void bx_batch_norm_train_backward (float *d_in, float *d_gamma, float *d_beta, c
 /* Exact GELU: x · Φ(x) = 0.5 x (1 + erf(x/√2)). out may equal in. */
 void bx_gelu_forward (float *out, const float *in, size_t n);
 void bx_gelu_backward (float *d_in, const float *d_out, const float *in, size_t n);
+/* In place, for input-gradient-only backward passes: d ← d ⊙ GELU′(in)
+ * (overwrites instead of accumulating, so d needs no zeroed twin). */
+void bx_gelu_backward_inplace (float *d, const float *in, size_t n);
 /* ReLU; backward passes where in > 0. out may equal in only if in is not
  * needed for backward (backward takes the forward *input*). */
 void bx_relu_forward (float *out, const float *in, size_t n);
@@ -255,6 +262,9 @@ void bx_split_qkv_forward (float *q, float *k, float *v, const float *qkv, int n
 /* d_qkv += [d_q | d_k | d_v]; any of d_q, d_k, d_v may be NULL (no contribution). */
 void bx_split_qkv_backward (float *d_qkv, const float *d_q, const float *d_k, const float *d_v, int n_rows,
                             int dim);
+/* The inverse of the split, overwriting: qkv (n_rows, 3·dim) = [q | k | v]
+ * row by row (d_qkv without a zeroed buffer). */
+void bx_join_qkv (float *qkv, const float *q, const float *k, const float *v, int n_rows, int dim);
 
 /* Multi-head softmax attention without mask:
  *   for each batch b and head h (dims h·dh .. h·dh+dh−1 of each token):
