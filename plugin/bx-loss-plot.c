@@ -33,6 +33,7 @@ struct _BxLossPlot
 
   GArray *points;     /* of Point, in the order appended */
   GArray *vertices;   /* of Vertex, rebuilt by each snapshot */
+  char *x_name;       /* what x counts, for the header; NULL = "step" */
 };
 
 G_DEFINE_FINAL_TYPE (BxLossPlot, bx_loss_plot, GTK_TYPE_WIDGET)
@@ -310,7 +311,8 @@ bx_loss_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     {
       const Point *last = &g_array_index (self->points, Point, self->points->len - 1);
       g_autofree char *loss = format_loss (last->loss);
-      g_autofree char *step = g_strdup_printf (_("step %g"), last->step);
+      g_autofree char *step = self->x_name != NULL ? g_strdup_printf ("%s %.4g", self->x_name, last->step)
+                                                   : g_strdup_printf (_("step %g"), last->step);
 
       set_source (cr, &fg, 0.65);
       show_text (cr, header, step, 4, HEADER_H / 2.0, 0);
@@ -353,8 +355,8 @@ bx_loss_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   {
     char s0[32], s1[32];
 
-    g_snprintf (s0, sizeof s0, "%g", sc.s0);
-    g_snprintf (s1, sizeof s1, "%g", sc.s1);
+    g_snprintf (s0, sizeof s0, "%.3g", sc.s0);
+    g_snprintf (s1, sizeof s1, "%.3g", sc.s1);
     set_source (cr, &fg, 0.65);
     show_text (cr, small, s0, sc.x0, sc.y1 + AXIS_H / 2.0 + 1, 0);
     if (sc.s1 > sc.s0 && text_width (small, s0) + text_width (small, s1) + 12 < sc.x1 - sc.x0)
@@ -395,6 +397,7 @@ bx_loss_plot_finalize (GObject *object)
 
   g_array_unref (self->points);
   g_array_unref (self->vertices);
+  g_free (self->x_name);
   G_OBJECT_CLASS (bx_loss_plot_parent_class)->finalize (object);
 }
 
@@ -424,6 +427,15 @@ GtkWidget *
 bx_loss_plot_new (void)
 {
   return g_object_new (BX_TYPE_LOSS_PLOT, NULL);
+}
+
+void
+bx_loss_plot_set_x_name (BxLossPlot *self, const char *name)
+{
+  g_return_if_fail (BX_IS_LOSS_PLOT (self));
+  g_free (self->x_name);
+  self->x_name = g_strdup (name);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 void

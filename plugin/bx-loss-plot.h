@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE (BxLossPlot, bx_loss_plot, BX, LOSS_PLOT, GtkWidget)
 GtkWidget *bx_loss_plot_new (void);
 
 void bx_loss_plot_clear (BxLossPlot *self);
+/* Names what x counts in the header ("epoch 3.5"); NULL = "step". */
+void bx_loss_plot_set_x_name (BxLossPlot *self, const char *name);
 void bx_loss_plot_append (BxLossPlot *self, double step, double loss);
 guint bx_loss_plot_get_n_points (BxLossPlot *self);
 

@@ -1401,6 +1401,8 @@ build (BxTransferPanel *self)
   self->loss_group = g = group (box, _("Training Loss"), _("Cosine loss on the old model's last layer, per epoch"));
   self->loss_plot = BX_LOSS_PLOT (bx_loss_plot_new ());
   gtk_widget_set_size_request (GTK_WIDGET (self->loss_plot), -1, 150);
+  /* x = epochs done (fraction of training × epochs), as in the bridge file's loss_curve. */
+  bx_loss_plot_set_x_name (self->loss_plot, _("epoch"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (g), GTK_WIDGET (self->loss_plot));
   gtk_widget_set_visible (g, FALSE);
 

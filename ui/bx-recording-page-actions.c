@@ -110,8 +110,10 @@ amplitude (GtkWidget *widget, const char *action_name, GVariant *parameter)
   BxRecordingPage *self = BX_RECORDING_PAGE (widget);
   double factor = g_variant_get_double (parameter);
 
-  for (guint i = 0; i < bx_signal_view_get_n_traces (self->signal_view); i++)
-    bx_signal_view_set_trace_gain (self->signal_view, i, bx_signal_view_get_trace_gain (self->signal_view, i) * factor);
+  /* One step along the 1-2-5 scale series (±100 → ±50 µV), not a raw
+   * factor, so the scale labels stay round numbers a technician reads. */
+  if (factor != 1.0)
+    bx_signal_view_step_scales (self->signal_view, factor > 1 ? 1 : -1);
 }
 
 static void

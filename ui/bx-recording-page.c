@@ -113,6 +113,15 @@ update_summary (BxRecordingPage *self)
   gtk_label_set_text (self->scoring_summary, text);
 }
 
+gboolean
+bx_recording_page_show_sidebar_page (BxRecordingPage *self, const char *name)
+{
+  if (adw_view_stack_get_child_by_name (self->sidebar_stack, name) == NULL)
+    return FALSE;
+  adw_view_stack_set_visible_child_name (self->sidebar_stack, name);
+  return TRUE;
+}
+
 int
 bx_recording_page_get_current_epoch (BxRecordingPage *self)
 {

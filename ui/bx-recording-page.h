@@ -25,6 +25,8 @@ BxSignalView *bx_recording_page_get_signal_view (BxRecordingPage *self);
 GtkWidget *bx_recording_page_get_hypnogram_view (BxRecordingPage *self);
 
 int bx_recording_page_get_current_epoch (BxRecordingPage *self);
+/* Shows the sidebar page `name` (e.g. a plugin's "biox-bridge"); FALSE if there is none. */
+gboolean bx_recording_page_show_sidebar_page (BxRecordingPage *self, const char *name);
 /* Makes `epoch` current, turning the page if it is not on the one shown. */
 void bx_recording_page_set_current_epoch (BxRecordingPage *self, int epoch);
 /* Seconds per page; 0 = the whole recording. */
