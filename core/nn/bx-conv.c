@@ -4,44 +4,21 @@
  * Conv along the last axis, per batch item b and group g:
  *   col (Kc = C_in/g·K, N = rows·L_out): col[ci·K + k, r·L_out + t] = in[b, ci, r, t·s + k − pad_left]
  *   out[b, g-block] (C_out/g, N) = W_g (C_out/g, Kc) · col
- * which is exactly the (C_out, rows, L_out) layout of the output. */
+ * which is exactly the (C_out, rows, L_out) layout of the output. The forward
+ * runs in column tiles over the whole batch instead (bx-conv-fused.c); the
+ * backward below works per item. */
 #include "bx-nn.h"
 #include "bx-nn-private.h"
+#include "bx-conv-private.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
-typedef struct {
-  int B, cin, cout, rows, L, K, s, pl, pr, G, Lo, cin_g, cout_g, Kc, N;
-} ConvDims;
-
-static ConvDims
-conv_dims (const BxConv1dShape *sh)
-{
-  ConvDims d;
-  d.B = sh->batch;
-  d.cin = sh->in_channels;
-  d.cout = sh->out_channels;
-  d.rows = sh->rows > 0 ? sh->rows : 1;
-  d.L = sh->in_length;
-  d.K = sh->kernel;
-  d.s = sh->stride > 0 ? sh->stride : 1;
-  d.pl = sh->pad_left;
-  d.pr = sh->pad_right;
-  d.G = sh->groups > 0 ? sh->groups : 1;
-  d.Lo = (d.L + d.pl + d.pr - d.K) / d.s + 1;
-  d.cin_g = d.cin / d.G;
-  d.cout_g = d.cout / d.G;
-  d.Kc = d.cin_g * d.K;
-  d.N = d.rows * d.Lo;
-  return d;
-}
-
 int
 bx_conv1d_out_length (const BxConv1dShape *s)
 {
-  return conv_dims (s).Lo;
+  return bx_conv_dims (s).Lo;
 }
 
 void
@@ -56,20 +33,9 @@ bx_conv1d_same_padding (int in_length, int kernel, int stride, int *pad_left, in
 size_t
 bx_conv1d_workspace_floats (const BxConv1dShape *s)
 {
-  ConvDims d = conv_dims (s);
-  /* col and d_col (backward) */
-  return 2 * (size_t) d.Kc * d.N;
-}
-
-/* Valid output positions t for tap k: 0 ≤ t·s + k − pl < L. */
-static void
-tap_range (const ConvDims *d, int k, int *t0, int *t1)
-{
-  int off = k - d->pl;  /* input index = t·s + off */
-  int lo = off >= 0 ? 0 : (-off + d->s - 1) / d->s;
-  int hi = (d->L - 1 - off) >= 0 ? (d->L - 1 - off) / d->s + 1 : 0;
-  *t0 = MIN (lo, d->Lo);
-  *t1 = MAX (*t0, MIN (hi, d->Lo));
+  BxConvDims d = bx_conv_dims (s);
+  /* col and d_col of one item (backward), or the forward's column tiles */
+  return MAX (2 * (size_t) d.Kc * d.N, bx_conv1d_fused_workspace_floats (&d));
 }
 
 typedef struct {
@@ -77,19 +43,19 @@ typedef struct {
   const float *x;
   float *dx;
   const float *d_col;
-  const ConvDims *d;
+  const BxConvDims *d;
 } ColJob;
 
 static void
 im2col_range (void *p, size_t begin, size_t end, int thread)
 {
   ColJob *j = p;
-  const ConvDims *d = j->d;
+  const BxConvDims *d = j->d;
   for (size_t row = begin; row < end; row++)
     {
       int ci = row / d->K, k = row % d->K;
       int t0, t1;
-      tap_range (d, k, &t0, &t1);
+      bx_conv_tap_range (d, k, &t0, &t1);
       for (int r = 0; r < d->rows; r++)
         {
           float *c = j->col + row * d->N + (size_t) r * d->Lo;
@@ -111,7 +77,7 @@ im2col_range (void *p, size_t begin, size_t end, int thread)
 
 /* x: input channels of one group of one batch item, (cin_g, rows, L). */
 static void
-im2col (float *col, const float *x, const ConvDims *d)
+im2col (float *col, const float *x, const BxConvDims *d)
 {
   ColJob j = { .col = col, .x = x, .d = d };
   bx_nn_parallel_for (d->Kc, MAX (1, 16384 / MAX (d->N, 1)), im2col_range, &j);
@@ -122,12 +88,12 @@ static void
 col2im_range (void *p, size_t begin, size_t end, int thread)
 {
   ColJob *j = p;
-  const ConvDims *d = j->d;
+  const BxConvDims *d = j->d;
   for (size_t ci = begin; ci < end; ci++)
     for (int k = 0; k < d->K; k++)
       {
         int t0, t1;
-        tap_range (d, k, &t0, &t1);
+        bx_conv_tap_range (d, k, &t0, &t1);
         size_t row = ci * d->K + k;
         for (int r = 0; r < d->rows; r++)
           {
@@ -141,7 +107,7 @@ col2im_range (void *p, size_t begin, size_t end, int thread)
 }
 
 static void
-col2im_add (float *dx, const float *d_col, const ConvDims *d)
+col2im_add (float *dx, const float *d_col, const BxConvDims *d)
 {
   ColJob j = { .dx = dx, .d_col = d_col, .d = d };
   bx_nn_parallel_for (d->cin_g, MAX (1, 16384 / MAX (d->K * d->N, 1)), col2im_range, &j);
@@ -149,7 +115,7 @@ col2im_add (float *dx, const float *d_col, const ConvDims *d)
 
 /* A 1-tap, stride-1, unpadded conv reads the input as its own col matrix. */
 static gboolean
-is_pointwise (const ConvDims *d)
+is_pointwise (const BxConvDims *d)
 {
   return d->K == 1 && d->s == 1 && d->pl == 0 && d->pr == 0;
 }
@@ -158,42 +124,14 @@ void
 bx_conv1d_forward (float *out, const float *in, const float *weight, const float *bias, const BxConv1dShape *s,
                    float *workspace)
 {
-  ConvDims d = conv_dims (s);
-  g_return_if_fail (d.cin % d.G == 0 && d.cout % d.G == 0 && d.Lo > 0);
-  size_t in_item = (size_t) d.cin * d.rows * d.L, out_item = (size_t) d.cout * d.N;
-  for (int b = 0; b < d.B; b++)
-    for (int g = 0; g < d.G; g++)
-      {
-        const float *x = in + b * in_item + (size_t) g * d.cin_g * d.rows * d.L;
-        float *y = out + b * out_item + (size_t) g * d.cout_g * d.N;
-        const float *col = x;
-        if (!is_pointwise (&d))
-          {
-            im2col (workspace, x, &d);
-            col = workspace;
-          }
-        float beta = 0.0f;
-        if (bias != NULL)
-          {
-            for (int c = 0; c < d.cout_g; c++)
-              {
-                float v = bias[g * d.cout_g + c];
-                float *yc = y + (size_t) c * d.N;
-                for (int n = 0; n < d.N; n++)
-                  yc[n] = v;
-              }
-            beta = 1.0f;
-          }
-        bx_nn_sgemm (CblasNoTrans, CblasNoTrans, d.cout_g, d.N, d.Kc, 1.0f,
-                     weight + (size_t) g * d.cout_g * d.Kc, d.Kc, col, d.N, beta, y, d.N);
-      }
+  bx_conv1d_forward_fused (out, in, weight, bias, s, NULL, workspace);
 }
 
 void
 bx_conv1d_backward (float *d_in, float *d_weight, float *d_bias, const float *d_out, const float *in,
                     const float *weight, const BxConv1dShape *s, float *workspace)
 {
-  ConvDims d = conv_dims (s);
+  BxConvDims d = bx_conv_dims (s);
   g_return_if_fail (d.cin % d.G == 0 && d.cout % d.G == 0 && d.Lo > 0);
   size_t in_item = (size_t) d.cin * d.rows * d.L, out_item = (size_t) d.cout * d.N;
   float *col_buf = workspace, *dcol_buf = workspace + (size_t) d.Kc * d.N;

@@ -415,4 +415,44 @@ void bx_dropout_forward (float *out, float *mask, const float *in, size_t n, flo
 /* d_in += d_out ⊙ mask */
 void bx_dropout_backward (float *d_in, const float *d_out, const float *mask, size_t n);
 
+/* ------------------------------------------------------------------------ */
+/* Fused conv1d forward (inference): bx-conv-fused.c                        */
+
+typedef enum {
+  BX_CONV_ACT_NONE,
+  BX_CONV_ACT_RELU,
+  BX_CONV_ACT_GELU,  /* erf form */
+} BxConvAct;
+
+/* What bx_conv1d_forward_fused does around the convolution, per element:
+ *   input  x' = in_act(in_scale[c]·x + in_shift[c])   (c: input channel; the
+ *          zero padding stays zero, as F.pad of the activated tensor)
+ *   output y  = out_act(out_scale[o]·(conv + bias[o]) + out_shift[o]) + res
+ * A BatchNorm in eval mode is the affine bx_batch_norm_eval_affine returns.
+ * NULL scale/shift: 1/0. Only BX_CONV_ACT_NONE/RELU for in_act.
+ * residual: (batch, residual_channels, rows · res_len) added to output
+ * channels [residual_offset, residual_offset + residual_channels) (others get
+ * nothing: PaPaGei's zero channel padding). residual_pool_length = 0: res_len
+ * = rows · out_length, element-wise; > 0 (rows = 1 only): the residual has
+ * that length and output t adds max(r[2t], r[2t+1]) with a zero past the end
+ * (PaPaGei's max-pool k2 with its SAME zero pad). All-zero struct = plain
+ * conv. */
+typedef struct {
+  const float *in_scale, *in_shift;
+  BxConvAct in_act;
+  const float *out_scale, *out_shift;
+  BxConvAct out_act;
+  const float *residual;
+  int residual_channels, residual_offset, residual_pool_length;
+} BxConv1dFused;
+
+/* Same shapes and workspace as bx_conv1d_forward; fused may be NULL.
+ * out must not overlap in or residual. */
+void bx_conv1d_forward_fused (float *out, const float *in, const float *weight, const float *bias,
+                              const BxConv1dShape *s, const BxConv1dFused *fused, float *workspace);
+/* BatchNorm (eval) as y = scale·x + shift: scale = γ/√(var + eps),
+ * shift = β − mean·scale (γ, β may be NULL: 1, 0). */
+void bx_batch_norm_eval_affine (float *scale, float *shift, const float *running_mean, const float *running_var,
+                                const float *gamma, const float *beta, int channels, float eps);
+
 G_END_DECLS
