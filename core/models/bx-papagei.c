@@ -133,7 +133,18 @@ same_conv (int batch, int c_in, int c_out, int len, int kernel, int stride)
   return s;
 }
 
-/* (B, 1, L) → ReLU(BN(SAME conv)) (B, F, L) */
+/* A BatchNorm (eval) as per-channel scale and shift (c), in the context. */
+static void
+bn_affine (BxModelContext *ctx, const Bn *bn, int c, const float **scale, const float **shift)
+{
+  float *a = bx_model_ctx_alloc (ctx, c), *sh = bx_model_ctx_alloc (ctx, c);
+
+  bx_batch_norm_eval_affine (a, sh, bn->rm, bn->rv, bn->w, bn->b, c, BN_EPS);
+  *scale = a;
+  *shift = sh;
+}
+
+/* (B, 1, L) → ReLU(BN(SAME conv)) (B, F, L), BN and ReLU in the conv's epilogue */
 static void
 papagei_stem_forward (BxModel *m, BxModelContext *ctx, int batch, const float *in, float *out)
 {
@@ -141,12 +152,36 @@ papagei_stem_forward (BxModel *m, BxModelContext *ctx, int batch, const float *i
   int F = m->cfg.base_filters;
   BxConv1dShape s = same_conv (batch, 1, F, p->length, m->cfg.kernel, 1);
   float *ws = bx_model_ctx_alloc (ctx, bx_conv1d_workspace_floats (&s));
-  gsize n = (gsize) batch * F * p->length;
+  BxConv1dFused f = { .out_act = BX_CONV_ACT_RELU };
 
-  bx_conv1d_forward (out, in, p->stem_w, p->stem_b, &s, ws);
-  bx_batch_norm_eval_forward (out, out, p->stem_bn.rm, p->stem_bn.rv, p->stem_bn.w, p->stem_bn.b, batch, F,
-                              p->length, BN_EPS);
-  bx_relu_forward (out, out, n);
+  bn_affine (ctx, &p->stem_bn, F, &f.out_scale, &f.out_shift);
+  bx_conv1d_forward_fused (out, in, p->stem_w, p->stem_b, &s, &f, ws);
+}
+
+/* Inference block in two fused convs, no intermediate tensors beside u:
+ *   u = ReLU(BN2(conv1(ReLU(BN1(x)))))       BN1/ReLU on conv1's input gather
+ *   y = conv2(u) + pad_channels(pool(x))     identity added in conv2's epilogue */
+static void
+papagei_block_fused (BxModel *m, BxModelContext *ctx, const PapageiBlock *b, int layer, int batch, const float *x,
+                     float *y)
+{
+  int K = m->cfg.kernel;
+  BxConv1dShape s1 = same_conv (batch, b->c_in, b->c_out, b->l_in, K, b->stride);
+  BxConv1dShape s2 = same_conv (batch, b->c_out, b->c_out, b->l_out, K, 1);
+  float *ws = bx_model_ctx_alloc (ctx, MAX (bx_conv1d_workspace_floats (&s1), bx_conv1d_workspace_floats (&s2)));
+  float *u = bx_model_ctx_alloc (ctx, (gsize) batch * b->c_out * b->l_out);
+  BxConv1dFused f1 = { .out_act = BX_CONV_ACT_RELU };
+  BxConv1dFused f2 = { .residual = x, .residual_channels = b->c_in, .residual_offset = (b->c_out - b->c_in) / 2,
+                       .residual_pool_length = b->stride == 2 ? b->l_in : 0 };
+
+  if (layer > 0)
+    {
+      bn_affine (ctx, &b->bn1, b->c_in, &f1.in_scale, &f1.in_shift);
+      f1.in_act = BX_CONV_ACT_RELU;
+    }
+  bn_affine (ctx, &b->bn2, b->c_out, &f1.out_scale, &f1.out_shift);
+  bx_conv1d_forward_fused (u, x, b->conv1_w, b->conv1_b, &s1, &f1, ws);
+  bx_conv1d_forward_fused (y, u, b->conv2_w, b->conv2_b, &s2, &f2, ws);
 }
 
 static void *
@@ -155,6 +190,14 @@ papagei_layer_forward (BxModel *m, BxModelContext *ctx, int layer, int batch, co
 {
   Papagei *p = m->impl;
   const PapageiBlock *b = &p->blocks[layer];
+
+  /* inference: fused (its max-pool residual assumes the width stays, true of every PaPaGei block) */
+  if (!save && (b->stride == 1 || b->c_in == b->c_out))
+    {
+      papagei_block_fused (m, ctx, b, layer, batch, x, y);
+      return NULL;
+    }
+
   int K = m->cfg.kernel;
   gsize n_in = (gsize) batch * b->c_in * b->l_in, n_out = (gsize) batch * b->c_out * b->l_out;
   BxConv1dShape s1 = same_conv (batch, b->c_in, b->c_out, b->l_in, K, b->stride);
