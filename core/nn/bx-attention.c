@@ -18,6 +18,7 @@ BX_NN_SIMD_CLONES static void
 softmax_row (float *y, const float *x, int n)
 {
   float mx = x[0];
+#pragma omp simd reduction(max : mx)
   for (int i = 1; i < n; i++)
     mx = x[i] > mx ? x[i] : mx;
   float sum = 0.0f;

@@ -8,15 +8,19 @@
 
 #include <math.h>
 
-/* Mean and 1/sqrt(biased variance + eps) of n contiguous values (two-pass). */
+/* Mean and 1/sqrt(biased variance + eps) of n contiguous values (two-pass;
+ * the double sums run in SIMD lanes: LaBraM's per-head q/k norm is 58,000
+ * rows of 20 per block, where a scalar double loop was 3 % of a training step). */
 static void
 block_stats (const float *x, size_t n, float eps, float *mean_out, float *rstd_out)
 {
   double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
   for (size_t i = 0; i < n; i++)
     sum += x[i];
   double mean = sum / (double) n;
   double var = 0.0;
+#pragma omp simd reduction(+ : var)
   for (size_t i = 0; i < n; i++)
     {
       double d = x[i] - mean;
@@ -34,7 +38,7 @@ typedef struct {
   float eps;
 } NormJob;
 
-static void
+BX_NN_SIMD_CLONES static void
 layer_norm_forward_range (void *p, size_t begin, size_t end, int thread)
 {
   NormJob *j = p;
