@@ -543,7 +543,10 @@ bx_model_forward (BxModel *model, BxModelContext *ctx, int batch, int start, int
                    batch, save_for_backward ? ", saving for backward needs 0 ≤ start < end" : "");
       return FALSE;
     }
-  bx_arena_reset (ctx->arena);
+  /* rewind, not reset: the chunks the first call grew are reused as they
+   * are, so a training loop's second step does not fault in a fresh
+   * coalesced copy of its ~1 GB arena */
+  bx_arena_rewind (ctx->arena);
   ctx->saved_ok = FALSE;
   max_n = max_activation (model, start, end) * (gsize) batch;
   x = in;

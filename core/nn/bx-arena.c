@@ -186,6 +186,14 @@ bx_arena_reset (BxArena *arena)
   arena->used_before = 0;
 }
 
+void
+bx_arena_rewind (BxArena *arena)
+{
+  arena->current = 0;
+  arena->used = 0;
+  arena->used_before = 0;
+}
+
 guint64
 bx_arena_n_system_allocs (const BxArena *arena)
 {

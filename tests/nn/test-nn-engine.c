@@ -78,6 +78,35 @@ test_arena_no_alloc_after_warmup (void)
   g_assert_cmpuint (bx_arena_high_water_bytes (arena), ==, high);
 }
 
+/* Rewind keeps the chunks: the same allocation sequence gets the same
+ * addresses, with no system allocation, also across several chunks. */
+static void
+test_arena_rewind (void)
+{
+  g_autoptr (BxArena) arena = bx_arena_new (4096);
+  const size_t sizes[] = { 1000, 300000, 5, 2000000, 70000, 9000000, 12 };
+  void *first[G_N_ELEMENTS (sizes)];
+  guint64 warm;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+    first[i] = bx_arena_alloc (arena, sizes[i]);
+  warm = bx_arena_n_system_allocs (arena);
+  g_assert_cmpuint (warm, >, 2);
+  for (int pass = 0; pass < 3; pass++)
+    {
+      bx_arena_rewind (arena);
+      g_assert_cmpuint (bx_arena_used_bytes (arena), ==, 0);
+      for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+        g_assert_true (bx_arena_alloc (arena, sizes[i]) == first[i]);
+    }
+  g_assert_cmpuint (bx_arena_n_system_allocs (arena), ==, warm);
+  /* a bigger sequence still fits: a chunk is appended */
+  bx_arena_rewind (arena);
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+    bx_arena_alloc (arena, 2 * sizes[i]);
+  g_assert_cmpuint (bx_arena_used_bytes (arena), >=, 2 * (1000 + 300000 + 2000000 + 70000 + 9000000));
+}
+
 static void
 test_arena_marks (void)
 {
@@ -317,6 +346,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/nn/engine/arena-no-alloc-after-warmup", test_arena_no_alloc_after_warmup);
   g_test_add_func ("/nn/engine/arena-marks", test_arena_marks);
+  g_test_add_func ("/nn/engine/arena-rewind", test_arena_rewind);
   g_test_add_func ("/nn/engine/thread-independence", test_thread_independence);
   g_test_add_func ("/nn/engine/sgemm-split", test_sgemm_split);
   g_test_add_func ("/nn/engine/small-gemm", test_small_gemm);
