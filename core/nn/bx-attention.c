@@ -1,13 +1,14 @@
 /* bx-attention.c — multi-head softmax attention, row softmax, qkv split.
  *
  * q, k, v are (B, T, H·dh): the head slice of batch b is a (T, dh) matrix with
- * leading dimension H·dh, so each (b, h) pair is a few strided GEMMs with no
- * copies. On AVX2/FMA CPUs they run on the register-tiled kernels of
- * bx-small-gemm.c (at LaBraM's dh = 20, OpenBLAS spent as long packing the
- * T × T probabilities as multiplying them), elsewhere on cblas. Pairs are
- * independent: they run in parallel (engine pool), each on one thread, and
- * write disjoint output slices, so the result does not depend on the thread
- * count. */
+ * leading dimension H·dh, so each (b, h) pair is a few strided sgemm calls
+ * with no copies. Pairs are independent: they run in parallel (engine pool),
+ * each sgemm on one thread, and write disjoint output slices, so the result
+ * does not depend on the thread count.
+ *
+ * Hand-written AVX2 register-tiled kernels for these products (no packing)
+ * were tried: in the training step they were 1.7× slower than single-threaded
+ * OpenBLAS, whose packed copies of the strided head slices stay in cache. */
 #include "bx-nn.h"
 #include "bx-nn-private.h"
 
@@ -108,18 +109,6 @@ softmax_grad_row (float *g, const float *p, int n)
     g[i] = p[i] * (g[i] - dot);
 }
 
-/* The small-GEMM kernels, when this CPU has them and the head fits their
- * stack panel. */
-static gboolean
-use_small_gemm (int head_dim)
-{
-#if BX_NN_HAVE_SMALL_GEMM
-  return head_dim <= BX_NN_SMALL_GEMM_MAX_K && bx_nn_small_gemm_available ();
-#else
-  return FALSE;
-#endif
-}
-
 size_t
 bx_attention_workspace_floats (int n_tokens)
 {
@@ -134,7 +123,6 @@ typedef struct {
   int n_heads, T, head_dim;
   float scale;
   float *workspace;
-  gboolean small;  /* use_small_gemm () */
 } AttnJob;
 
 static void
@@ -148,16 +136,6 @@ attention_forward_range (void *p, size_t begin, size_t end, int thread)
       size_t b = bh / j->n_heads, h = bh % j->n_heads;
       size_t off = b * T * ld + h * dh;
       float *P = j->probs != NULL ? j->probs + bh * TT : j->workspace + (size_t) thread * TT;
-#if BX_NN_HAVE_SMALL_GEMM
-      if (j->small)
-        {
-          bx_nn_small_gemm_nt (T, T, dh, j->scale, j->q + off, ld, j->k + off, ld, P, T);
-          for (int t = 0; t < T; t++)
-            softmax_row (P + (size_t) t * T, P + (size_t) t * T, T);
-          bx_nn_small_gemm (FALSE, T, dh, T, 1.0f, P, T, j->v + off, ld, FALSE, j->out + off, ld);
-          continue;
-        }
-#endif
       /* S = scale · Q Kᵀ (T, T) */
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, j->scale, j->q + off, ld, j->k + off, ld, 0.0f,
                    P, T);
@@ -174,7 +152,7 @@ bx_attention_forward (float *out, float *probs, const float *q, const float *k, 
                       int n_tokens, int n_heads, int head_dim, float scale, float *workspace)
 {
   AttnJob j = { .out = out, .probs = probs, .q = q, .k = k, .v = v, .n_heads = n_heads, .T = n_tokens,
-                .head_dim = head_dim, .scale = scale, .workspace = workspace, .small = use_small_gemm (head_dim) };
+                .head_dim = head_dim, .scale = scale, .workspace = workspace };
   bx_nn_blas_set_threads (1);
   bx_nn_parallel_for_max ((size_t) batch * n_heads, 1, BX_NN_ATTENTION_MAX_THREADS, attention_forward_range, &j);
 }
@@ -192,23 +170,6 @@ attention_backward_range (void *p, size_t begin, size_t end, int thread)
       size_t off = b * T * ld + h * dh;
       const float *P = j->probs_in + bh * TT;
       const float *dO = j->d_out + off;
-#if BX_NN_HAVE_SMALL_GEMM
-      if (j->small)
-        {
-          if (j->d_v != NULL)  /* dV += Pᵀ dO */
-            bx_nn_small_gemm (TRUE, T, dh, T, 1.0f, P, T, dO, ld, TRUE, j->d_v + off, ld);
-          if (j->d_q == NULL && j->d_k == NULL)
-            continue;
-          bx_nn_small_gemm_nt (T, T, dh, 1.0f, dO, ld, j->v + off, ld, dP, T);
-          for (int t = 0; t < T; t++)
-            softmax_grad_row (dP + (size_t) t * T, P + (size_t) t * T, T);
-          if (j->d_q != NULL)  /* dQ += scale · dS K */
-            bx_nn_small_gemm (FALSE, T, dh, T, j->scale, dP, T, j->k + off, ld, TRUE, j->d_q + off, ld);
-          if (j->d_k != NULL)  /* dK += scale · dSᵀ Q */
-            bx_nn_small_gemm (TRUE, T, dh, T, j->scale, dP, T, j->q + off, ld, TRUE, j->d_k + off, ld);
-          continue;
-        }
-#endif
       if (j->d_v != NULL)  /* dV += Pᵀ dO */
         cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T, 1.0f, P, T, dO, ld, 1.0f, j->d_v + off, ld);
       if (j->d_q == NULL && j->d_k == NULL)
@@ -232,8 +193,7 @@ bx_attention_backward (float *d_q, float *d_k, float *d_v, const float *d_out, c
                        float scale, float *workspace)
 {
   AttnJob j = { .d_q = d_q, .d_k = d_k, .d_v = d_v, .d_out = d_out, .probs_in = probs, .q = q, .k = k, .v = v,
-                .n_heads = n_heads, .T = n_tokens, .head_dim = head_dim, .scale = scale, .workspace = workspace,
-                .small = use_small_gemm (head_dim) };
+                .n_heads = n_heads, .T = n_tokens, .head_dim = head_dim, .scale = scale, .workspace = workspace };
   bx_nn_blas_set_threads (1);
   bx_nn_parallel_for_max ((size_t) batch * n_heads, 1, BX_NN_ATTENTION_MAX_THREADS, attention_backward_range, &j);
 }

@@ -5,7 +5,6 @@
  * sizes those loops otherwise cost as much as the GEMMs. */
 #pragma once
 
-#include <glib.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -80,28 +79,3 @@ void bx_nn_parallel_for_max (size_t n, size_t min_per_thread, int max_threads, B
 /* Attention scratch is sized for this many threads whatever the thread count
  * is when it is queried, so changing the count later never overruns it. */
 #define BX_NN_ATTENTION_MAX_THREADS 8
-
-/* Register-tiled AVX2/FMA GEMMs for products with one small side (attention's
- * per-head matrices), bx-small-gemm.c. x86-64 with GCC or clang only, and
- * then only when bx_nn_small_gemm_available() (the CPU has AVX2 and FMA);
- * otherwise callers use cblas. Row-major; a sum over k runs in increasing k. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#define BX_NN_HAVE_SMALL_GEMM 1
-#else
-#define BX_NN_HAVE_SMALL_GEMM 0
-#endif
-/* Largest K of bx_nn_small_gemm_nt (its Bᵀ panel lives on the stack). */
-#define BX_NN_SMALL_GEMM_MAX_K 256
-
-#if BX_NN_HAVE_SMALL_GEMM
-gboolean bx_nn_small_gemm_available (void);
-/* C (M, N) = alpha · op(A) · B, plus C when accumulate.
- * op(A) (M, K): A (M, K) with lda, or when trans_a A (K, M) with lda, read transposed.
- * B (K, N) with ldb. Best for N ≤ 24 (one pass of the A side). */
-void bx_nn_small_gemm (gboolean trans_a, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
-                       int ldb, gboolean accumulate, float *C, int ldc);
-/* C (M, N) = alpha · A (M, K) · B (N, K)ᵀ with K ≤ BX_NN_SMALL_GEMM_MAX_K
- * (the QKᵀ of attention: K = head_dim). */
-void bx_nn_small_gemm_nt (int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb, float *C,
-                          int ldc);
-#endif

@@ -1,6 +1,5 @@
 /* test-nn-engine.c — arena behaviour, thread-count independence, RNG. */
 #include "nn/bx-nn.h"
-#include "nn/bx-nn-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -227,66 +226,6 @@ test_sgemm_split (void)
   bx_nn_set_threads (1);
 }
 
-/* The small-GEMM kernels of attention against a double-precision product:
- * every tile shape (full and masked 8-column vectors, 6- and 4-row tiles and
- * the one-row tail), A plain and transposed, overwrite and accumulate; bytes
- * beside C's columns (the rest of each ldc row) are left alone. */
-static void
-test_small_gemm (void)
-{
-#if BX_NN_HAVE_SMALL_GEMM
-  /* M, N, K: head dims 20 and 64, N past one 24-column block, a 1-column
-   * product, the QKᵀ shapes (N = tokens, K = head dim) and long sums */
-  static const int shapes[][3] = { { 181, 20, 181 }, { 37, 64, 37 }, { 13, 8, 5 }, { 7, 1, 9 }, { 5, 50, 3 },
-                                   { 181, 181, 20 }, { 29, 17, 64 }, { 1, 3, 256 }, { 9, 20, 600 }, { 7, 50, 513 } };
-  BxRng rng;
-
-  if (!bx_nn_small_gemm_available ())
-    {
-      g_test_skip ("no AVX2/FMA on this CPU");
-      return;
-    }
-  bx_rng_init (&rng, 5);
-  for (gsize si = 0; si < G_N_ELEMENTS (shapes); si++)
-    for (int mode = 0; mode < 5; mode++)
-      {
-        /* 0: A·B, 1: A·B accumulate, 2: Aᵀ·B, 3: Aᵀ·B accumulate, 4: A·Bᵀ (nt) */
-        int M = shapes[si][0], N = shapes[si][1], K = shapes[si][2], pad = 3;
-        gboolean trans = mode == 2 || mode == 3, acc = mode == 1 || mode == 3, nt = mode == 4;
-        if (nt && K > BX_NN_SMALL_GEMM_MAX_K)
-          continue;
-        int lda = (trans ? M : K) + pad, ldb = (nt ? K : N) + pad, ldc = N + pad;
-        g_autofree float *A = g_new (float, (gsize) (trans ? K : M) * lda);
-        g_autofree float *B = g_new (float, (gsize) (nt ? N : K) * ldb);
-        g_autofree float *C = g_new (float, (gsize) M * ldc), *C0 = g_new (float, (gsize) M * ldc);
-
-        bx_rng_fill_normal (&rng, A, (gsize) (trans ? K : M) * lda, 0, 1);
-        bx_rng_fill_normal (&rng, B, (gsize) (nt ? N : K) * ldb, 0, 1);
-        bx_rng_fill_normal (&rng, C0, (gsize) M * ldc, 0, 1);
-        memcpy (C, C0, sizeof (float) * M * ldc);
-        if (nt)
-          bx_nn_small_gemm_nt (M, N, K, 0.5f, A, lda, B, ldb, C, ldc);
-        else
-          bx_nn_small_gemm (trans, M, N, K, 0.5f, A, lda, B, ldb, acc, C, ldc);
-        for (int m = 0; m < M; m++)
-          {
-            for (int n = 0; n < N; n++)
-              {
-                double sum = 0.0;
-                for (int k = 0; k < K; k++)
-                  sum += (double) (trans ? A[k * lda + m] : A[m * lda + k]) * (nt ? B[n * ldb + k] : B[k * ldb + n]);
-                double want = 0.5 * sum + (acc ? C0[m * ldc + n] : 0.0);
-                g_assert_cmpfloat (fabs (C[m * ldc + n] - want), <, 1e-5 * sqrt (K) * (1.0 + fabs (want)));
-              }
-            for (int n = N; n < ldc; n++)
-              g_assert_cmpfloat (C[m * ldc + n], ==, C0[m * ldc + n]);
-          }
-      }
-#else
-  g_test_skip ("the small-GEMM kernels are x86-64 only");
-#endif
-}
-
 static void
 test_rng (void)
 {
@@ -349,7 +288,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/engine/arena-rewind", test_arena_rewind);
   g_test_add_func ("/nn/engine/thread-independence", test_thread_independence);
   g_test_add_func ("/nn/engine/sgemm-split", test_sgemm_split);
-  g_test_add_func ("/nn/engine/small-gemm", test_small_gemm);
   g_test_add_func ("/nn/engine/rng", test_rng);
   return g_test_run ();
 }
