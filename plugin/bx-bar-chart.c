@@ -3,6 +3,8 @@
 
 #include "bx-bar-chart.h"
 
+#include "bx-chart-draw.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -33,44 +35,11 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static const char ACCENT[] = "#3584e4";
-
 typedef enum {
   ALIGN_LEFT,
   ALIGN_CENTER,
   ALIGN_RIGHT,
 } Align;
-
-static void
-get_colors (GtkWidget *widget, GdkRGBA *fg, GdkRGBA *accent)
-{
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), fg);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  gdk_rgba_parse (accent, ACCENT);
-}
-
-static void
-set_source (cairo_t *cr, const GdkRGBA *c, double alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
-}
-
-/* A layout in the theme's font scaled by `scale`. */
-static PangoLayout *
-make_layout (GtkWidget *widget, double scale, gboolean bold)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  PangoFontDescription *font = pango_font_description_copy (
-    pango_context_get_font_description (pango_layout_get_context (layout)));
-
-  pango_font_description_set_size (font, (int) (pango_font_description_get_size (font) * scale));
-  if (bold)
-    pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-  return layout;
-}
 
 /* `y` is the text's vertical centre. */
 static void
@@ -156,7 +125,7 @@ update_accessible (BxBarChart *self)
 static void
 draw_header (BxBarChart *self, cairo_t *cr, const GdkRGBA *fg, const GdkRGBA *accent, double w)
 {
-  g_autoptr (PangoLayout) layout = make_layout (GTK_WIDGET (self), 0.85, TRUE);
+  g_autoptr (PangoLayout) layout = bx_chart_make_layout (GTK_WIDGET (self), 0.85, TRUE);
   g_autofree char *value = bar_text (self, self->marked);
   int value_w = 0, tw, th;
 
@@ -164,7 +133,7 @@ draw_header (BxBarChart *self, cairo_t *cr, const GdkRGBA *fg, const GdkRGBA *ac
     {
       pango_layout_set_text (layout, value, -1);
       pango_layout_get_pixel_size (layout, &value_w, &th);
-      set_source (cr, accent, 1);
+      bx_chart_set_source (cr, accent, 1);
       cairo_move_to (cr, w - RIGHT_W - value_w, (HEADER_H - th) / 2.0);
       pango_cairo_show_layout (cr, layout);
     }
@@ -174,7 +143,7 @@ draw_header (BxBarChart *self, cairo_t *cr, const GdkRGBA *fg, const GdkRGBA *ac
   pango_layout_set_width (layout, (int) (MAX (1, w - RIGHT_W - 4 - value_w - 12) * PANGO_SCALE));
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
   pango_layout_get_pixel_size (layout, &tw, &th);
-  set_source (cr, fg, 0.9);
+  bx_chart_set_source (cr, fg, 0.9);
   cairo_move_to (cr, 4, (HEADER_H - th) / 2.0);
   pango_cairo_show_layout (cr, layout);
 }
@@ -195,7 +164,7 @@ label_step (double slot, double min_px)
 static void
 draw_axes (BxBarChart *self, cairo_t *cr, const Geometry *g, const GdkRGBA *fg)
 {
-  g_autoptr (PangoLayout) layout = make_layout (GTK_WIDGET (self), 0.75, FALSE);
+  g_autoptr (PangoLayout) layout = bx_chart_make_layout (GTK_WIDGET (self), 0.75, FALSE);
   static const double ticks[] = { 0, 0.5, 1 };
   int label_w;
   guint step;
@@ -207,12 +176,12 @@ draw_axes (BxBarChart *self, cairo_t *cr, const Geometry *g, const GdkRGBA *fg)
       double y = bar_top (g, ticks[t]) + 0.5;
       char text[8];
 
-      set_source (cr, fg, ticks[t] == 0 ? 0.45 : 0.12);
+      bx_chart_set_source (cr, fg, ticks[t] == 0 ? 0.45 : 0.12);
       cairo_move_to (cr, g->x0, y);
       cairo_line_to (cr, g->x1, y);
       cairo_stroke (cr);
       g_snprintf (text, sizeof text, "%g", ticks[t]);
-      set_source (cr, fg, 0.65);
+      bx_chart_set_source (cr, fg, 0.65);
       show_text (cr, layout, text, g->x0 - 5, y, ALIGN_RIGHT);
     }
 
@@ -226,7 +195,7 @@ draw_axes (BxBarChart *self, cairo_t *cr, const Geometry *g, const GdkRGBA *fg)
     pango_layout_get_pixel_size (layout, &label_w, NULL);
   }
   step = label_step (g->slot, label_w + 6);
-  set_source (cr, fg, 0.65);
+  bx_chart_set_source (cr, fg, 0.65);
   for (guint i = 0; i < self->n; i += step)
     {
       char text[16];
@@ -248,7 +217,7 @@ bx_bar_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   if (w < 1 || h < 1)
     return;
-  get_colors (widget, &fg, &accent);
+  bx_chart_get_colors (widget, &fg, &accent);
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   draw_header (self, cr, &fg, &accent, w);
   if (!get_geometry (self, &g))
@@ -267,12 +236,12 @@ bx_bar_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       if (isnan (v))
         {
           /* Not computed: a faint empty column. */
-          set_source (cr, marked ? &accent : &fg, marked ? 0.25 : 0.06);
+          bx_chart_set_source (cr, marked ? &accent : &fg, marked ? 0.25 : 0.06);
           cairo_rectangle (cr, xa, g.y0, xb - xa, g.y1 - g.y0);
           cairo_fill (cr);
           continue;
         }
-      set_source (cr, marked ? &accent : &fg, marked ? 1 : 0.35);
+      bx_chart_set_source (cr, marked ? &accent : &fg, marked ? 1 : 0.35);
       cairo_rectangle (cr, xa, bar_top (&g, v), xb - xa, g.y1 - bar_top (&g, v));
       cairo_fill (cr);
     }
@@ -286,9 +255,9 @@ bx_bar_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
       bar_span (&g, self->suggested, &xa, &xb);
       cairo_set_line_width (cr, 1.5);
-      set_source (cr, &accent, 1);
+      bx_chart_set_source (cr, &accent, 1);
       if (self->suggested == self->marked)
-        set_source (cr, &fg, 0.8);
+        bx_chart_set_source (cr, &fg, 0.8);
       cairo_rectangle (cr, xa - 1.25, top - 1.25, xb - xa + 2.5, g.y1 - top + 1.25);
       cairo_stroke (cr);
     }
@@ -300,7 +269,7 @@ bx_bar_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       double cx = g.x0 + (self->marked + 0.5) * g.slot, tip = (isnan (v) ? g.y0 : bar_top (&g, v)) - 3;
       double half = CLAMP (g.slot / 2, 3, 5);
 
-      set_source (cr, &accent, 1);
+      bx_chart_set_source (cr, &accent, 1);
       cairo_move_to (cr, cx - half, tip - MARKER_H + 3);
       cairo_line_to (cr, cx + half, tip - MARKER_H + 3);
       cairo_line_to (cr, cx, tip);
@@ -311,7 +280,7 @@ bx_bar_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (gtk_widget_has_visible_focus (widget))
     {
       /* Keyboard focus: a thin accent frame round the whole chart. */
-      set_source (cr, &accent, 0.7);
+      bx_chart_set_source (cr, &accent, 0.7);
       cairo_set_line_width (cr, 2);
       cairo_rectangle (cr, 1, 1, w - 2, h - 2);
       cairo_stroke (cr);

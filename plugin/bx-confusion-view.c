@@ -3,6 +3,8 @@
 
 #include "bx-confusion-view.h"
 
+#include "bx-chart-draw.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -18,8 +20,6 @@
 #define MIN_CELL 18
 #define MAX_CELL 64
 #define MAX_NAME_W 96
-
-static const char ACCENT[] = "#3584e4";
 
 struct _BxConfusionView
 {
@@ -40,28 +40,6 @@ typedef struct
   double names_h;    /* the band of column names above the grid */
   gboolean turned;   /* column names written upwards */
 } Geometry;
-
-static void
-set_source (cairo_t *cr, const GdkRGBA *c, double alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
-}
-
-/* A layout in the theme's font scaled by `scale`. */
-static PangoLayout *
-make_layout (GtkWidget *widget, double scale, gboolean bold)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  PangoFontDescription *font = pango_font_description_copy (
-    pango_context_get_font_description (pango_layout_get_context (layout)));
-
-  pango_font_description_set_size (font, (int) (pango_font_description_get_size (font) * scale));
-  if (bold)
-    pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-  return layout;
-}
 
 /* Centred on (cx, cy), ellipsized to `max_w` px (-1: no limit); `align` 0
  * puts the left edge at cx - max_w / 2, 0.5 centres, 1 puts the right edge
@@ -134,7 +112,7 @@ static gboolean
 get_geometry (BxConfusionView *self, Geometry *g)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  g_autoptr (PangoLayout) layout = make_layout (widget, 0.8, FALSE);
+  g_autoptr (PangoLayout) layout = bx_chart_make_layout (widget, 0.8, FALSE);
   double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
   double block_w;
 
@@ -155,7 +133,7 @@ get_geometry (BxConfusionView *self, Geometry *g)
 static double
 count_scale (BxConfusionView *self, GtkWidget *widget, double cell)
 {
-  g_autoptr (PangoLayout) layout = make_layout (widget, 0.85, FALSE);
+  g_autoptr (PangoLayout) layout = bx_chart_make_layout (widget, 0.85, FALSE);
   guint widest = 0;
   char text[16];
   int tw;
@@ -174,9 +152,9 @@ bx_confusion_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   BxConfusionView *self = BX_CONFUSION_VIEW (widget);
   double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  g_autoptr (PangoLayout) names = make_layout (widget, 0.8, FALSE);
+  g_autoptr (PangoLayout) names = bx_chart_make_layout (widget, 0.8, FALSE);
   g_autoptr (PangoLayout) counts = NULL;
-  g_autoptr (PangoLayout) titles = make_layout (widget, 0.8, TRUE);
+  g_autoptr (PangoLayout) titles = bx_chart_make_layout (widget, 0.8, TRUE);
   double grid_w;
   GdkRGBA fg, accent, white = { 1, 1, 1, 1 };
   Geometry g;
@@ -184,16 +162,13 @@ bx_confusion_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   if (!get_geometry (self, &g))
     return;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  gdk_rgba_parse (&accent, ACCENT);
-  counts = make_layout (widget, count_scale (self, widget, g.cell), FALSE);
+  bx_chart_get_colors (widget, &fg, &accent);
+  counts = bx_chart_make_layout (widget, count_scale (self, widget, g.cell), FALSE);
   grid_w = self->n * g.cell;
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
 
   /* Axis titles: "predicted" over the columns, "true" turned up the rows. */
-  set_source (cr, &fg, 0.75);
+  bx_chart_set_source (cr, &fg, 0.75);
   /* TRANSLATORS: axis title of a confusion matrix, over the predicted classes */
   show_text (cr, titles, _("predicted"), g.x0 + grid_w / 2, TITLE_H / 2.0 + 1, grid_w, 0.5);
   cairo_save (cr);
@@ -204,7 +179,7 @@ bx_confusion_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_restore (cr);
 
   /* Class names. */
-  set_source (cr, &fg, 0.75);
+  bx_chart_set_source (cr, &fg, 0.75);
   for (guint i = 0; i < self->n; i++)
     {
       if (g.turned)
@@ -238,20 +213,20 @@ bx_confusion_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
           if (count > 0)
             {
-              set_source (cr, &accent, 0.08 + 0.92 * frac);
+              bx_chart_set_source (cr, &accent, 0.08 + 0.92 * frac);
               cairo_rectangle (cr, x, y, g.cell, g.cell);
               cairo_fill (cr);
             }
           g_snprintf (text, sizeof text, "%u", count);
           /* White on the dark half of the scale, the theme's colour on the light. */
-          set_source (cr, frac > 0.5 ? &white : &fg, count > 0 ? 1 : 0.4);
+          bx_chart_set_source (cr, frac > 0.5 ? &white : &fg, count > 0 ? 1 : 0.4);
           /* Never ellipsized: count_scale made it fit as far as it can. */
           show_text (cr, counts, text, x + g.cell / 2, y + g.cell / 2, -1, 0.5);
         }
     }
 
   /* Grid lines. */
-  set_source (cr, &fg, 0.15);
+  bx_chart_set_source (cr, &fg, 0.15);
   cairo_set_line_width (cr, 1);
   for (guint i = 0; i <= self->n; i++)
     {
@@ -287,7 +262,7 @@ bx_confusion_view_measure (GtkWidget *widget, GtkOrientation orientation, int fo
                            int *natural, int *minimum_baseline, int *natural_baseline)
 {
   BxConfusionView *self = BX_CONFUSION_VIEW (widget);
-  g_autoptr (PangoLayout) layout = make_layout (widget, 0.8, FALSE);
+  g_autoptr (PangoLayout) layout = bx_chart_make_layout (widget, 0.8, FALSE);
   double names_w = names_width (self, layout);
   guint n = MAX (self->n, 1);
   Geometry g;

@@ -3,6 +3,8 @@
 
 #include "bx-loss-plot.h"
 
+#include "bx-chart-draw.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -11,8 +13,6 @@
 #define HEADER_H 18
 #define RIGHT_W 8
 #define AXIS_H 16
-
-static const char ACCENT[] = "#3584e4";
 
 typedef struct
 {
@@ -37,26 +37,6 @@ struct _BxLossPlot
 };
 
 G_DEFINE_FINAL_TYPE (BxLossPlot, bx_loss_plot, GTK_TYPE_WIDGET)
-
-static void
-set_source (cairo_t *cr, const GdkRGBA *c, double alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
-}
-
-/* A layout in the theme's font scaled by `scale`. */
-static PangoLayout *
-make_layout (GtkWidget *widget, double scale)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  PangoFontDescription *font = pango_font_description_copy (
-    pango_context_get_font_description (pango_layout_get_context (layout)));
-
-  pango_font_description_set_size (font, (int) (pango_font_description_get_size (font) * scale));
-  pango_layout_set_font_description (layout, font);
-  pango_font_description_free (font);
-  return layout;
-}
 
 /* `y` is the text's vertical centre; `align` 0 left, 0.5 centre, 1 right. */
 static void
@@ -278,8 +258,8 @@ bx_loss_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   BxLossPlot *self = BX_LOSS_PLOT (widget);
   double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  g_autoptr (PangoLayout) small = make_layout (widget, 0.75);
-  g_autoptr (PangoLayout) header = make_layout (widget, 0.85);
+  g_autoptr (PangoLayout) small = bx_chart_make_layout (widget, 0.75, FALSE);
+  g_autoptr (PangoLayout) header = bx_chart_make_layout (widget, 0.85, FALSE);
   char lo_text[32], hi_text[32];
   GdkRGBA fg, accent;
   Scale sc = { 0 };
@@ -288,10 +268,7 @@ bx_loss_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   g_array_set_size (self->vertices, 0);
   if (w < 1 || h < 1)
     return;
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  gdk_rgba_parse (&accent, ACCENT);
+  bx_chart_get_colors (widget, &fg, &accent);
   find_ranges (self, &sc);
   g_snprintf (lo_text, sizeof lo_text, "%.3g", sc.lo);
   g_snprintf (hi_text, sizeof hi_text, "%.3g", sc.hi);
@@ -314,9 +291,9 @@ bx_loss_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       g_autofree char *step = self->x_name != NULL ? g_strdup_printf ("%s %.4g", self->x_name, last->step)
                                                    : g_strdup_printf (_("step %g"), last->step);
 
-      set_source (cr, &fg, 0.65);
+      bx_chart_set_source (cr, &fg, 0.65);
       show_text (cr, header, step, 4, HEADER_H / 2.0, 0);
-      set_source (cr, isfinite (last->loss) ? &accent : &fg, 1);
+      bx_chart_set_source (cr, isfinite (last->loss) ? &accent : &fg, 1);
       show_text (cr, header, loss, w - RIGHT_W, HEADER_H / 2.0, 1);
     }
 
@@ -327,13 +304,13 @@ bx_loss_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     }
 
   /* Axes: the baseline, and the data's min and max as labelled grid lines. */
-  set_source (cr, &fg, 0.45);
+  bx_chart_set_source (cr, &fg, 0.45);
   cairo_move_to (cr, sc.x0, round (sc.y1) + 0.5);
   cairo_line_to (cr, sc.x1, round (sc.y1) + 0.5);
   cairo_stroke (cr);
   if (sc.n_finite == 0)
     {
-      set_source (cr, &fg, 0.55);
+      bx_chart_set_source (cr, &fg, 0.55);
       show_text (cr, small, self->points->len == 0 ? _("No training steps yet") : _("No finite loss yet"),
                  (sc.x0 + sc.x1) / 2, (sc.y0 + sc.y1) / 2, 0.5);
       cairo_destroy (cr);
@@ -345,11 +322,11 @@ bx_loss_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
       if (t == 1 && sc.hi == sc.lo)
         break;
-      set_source (cr, &fg, 0.12);
+      bx_chart_set_source (cr, &fg, 0.12);
       cairo_move_to (cr, sc.x0, y);
       cairo_line_to (cr, sc.x1, y);
       cairo_stroke (cr);
-      set_source (cr, &fg, 0.65);
+      bx_chart_set_source (cr, &fg, 0.65);
       show_text (cr, small, t == 0 ? lo_text : hi_text, sc.x0 - 5, y, 1);
     }
   {
@@ -357,7 +334,7 @@ bx_loss_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
     g_snprintf (s0, sizeof s0, "%.3g", sc.s0);
     g_snprintf (s1, sizeof s1, "%.3g", sc.s1);
-    set_source (cr, &fg, 0.65);
+    bx_chart_set_source (cr, &fg, 0.65);
     show_text (cr, small, s0, sc.x0, sc.y1 + AXIS_H / 2.0 + 1, 0);
     if (sc.s1 > sc.s0 && text_width (small, s0) + text_width (small, s1) + 12 < sc.x1 - sc.x0)
       show_text (cr, small, s1, sc.x1, sc.y1 + AXIS_H / 2.0 + 1, 1);
@@ -367,7 +344,7 @@ bx_loss_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   build_polyline (self, &sc, self->vertices);
   cairo_rectangle (cr, sc.x0, sc.y0 - 2, sc.x1 - sc.x0, sc.y1 - sc.y0 + 2);
   cairo_clip (cr);
-  set_source (cr, &accent, 1);
+  bx_chart_set_source (cr, &accent, 1);
   cairo_set_line_width (cr, 1.5);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   draw_polyline (cr, self->vertices);
