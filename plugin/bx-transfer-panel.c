@@ -89,9 +89,6 @@ set_status (BxTransferPanel *self, const char *text)
 static void
 update_sensitivity (BxTransferPanel *self)
 {
-  if (self->host == NULL)
-    return;
-  {
   gboolean running = self->state == BX_TRANSFER_STATE_RUNNING;
   GActionMap *map = self->host != NULL ? bx_view_host_get_action_map (self->host) : NULL;
   struct
@@ -121,9 +118,10 @@ update_sensitivity (BxTransferPanel *self)
       if (G_IS_SIMPLE_ACTION (a))
         g_simple_action_set_enabled (G_SIMPLE_ACTION (a), actions[i].enabled);
     }
+  if (map == NULL)
+    return;
   gtk_widget_set_visible (self->cancel_button, running);
   gtk_widget_set_visible (GTK_WIDGET (self->progress), running);
-  }
 }
 
 static void
@@ -325,6 +323,15 @@ rebuild_recordings (BxTransferPanel *self)
     }
 }
 
+/* The local path the user accepted in a single-file chooser, or NULL. */
+static char *
+chooser_path (GtkNativeDialog *dialog)
+{
+  g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+  return file != NULL ? g_file_get_path (file) : NULL;
+}
+
 static gboolean
 is_recording_file (const char *name)
 {
@@ -337,11 +344,9 @@ on_add_files_response (GtkNativeDialog *dialog, int response, BxTransferPanel *s
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      GFile *first = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autoptr (GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
       gboolean folder = gtk_file_chooser_get_action (GTK_FILE_CHOOSER (dialog)) == GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER;
 
-      g_clear_object (&first);
       for (guint i = 0; i < g_list_model_get_n_items (files); i++)
         {
           g_autoptr (GFile) f = g_list_model_get_item (files, i);
@@ -408,8 +413,7 @@ on_manifest_response (GtkNativeDialog *dialog, int response, BxTransferPanel *se
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
+      g_autofree char *path = chooser_path (dialog);
       g_autoptr (GError) error = NULL;
       g_autoptr (BxManifest) manifest = path != NULL ? bx_manifest_load (path, &error) : NULL;
 
@@ -516,8 +520,7 @@ on_model_response (GtkNativeDialog *dialog, int response, BxTransferPanel *self)
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
+      g_autofree char *path = chooser_path (dialog);
 
       if (path == NULL)
         set_status (self, _("Not a local file"));
@@ -982,8 +985,7 @@ on_apply_response (GtkNativeDialog *dialog, int response, BxTransferPanel *self)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
+      g_autofree char *path = chooser_path (dialog);
       if (path != NULL)
         apply_bridge_path (self, path);
     }
@@ -1145,8 +1147,7 @@ on_save_response (GtkNativeDialog *dialog, int response, BxTransferPanel *self)
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
+      g_autofree char *path = chooser_path (dialog);
       g_autoptr (GError) error = NULL;
 
       if (path == NULL)
